@@ -1,0 +1,116 @@
+import { createPublicKey, type KeyObject, randomBytes, sign, verify } from 'node:crypto';
+import { decodeBase64url, encodeBase64url } from '../encoding/base64url.ts';
+import type { Mechanism } from '../errors/codes.ts';
+import { RejectionError } from '../errors/errors.ts';
+
+/** Claims of an access token payauth's server issues. */
+export interface AccessTokenClaims {
+  /** The issuer URL. */
+  readonly iss: string;
+  /** The credential the token was issued to (its public id). */
+  readonly sub: string;
+  /** The partner that owns the credential. */
+  readonly partner: string;
+  /** The mechanism that issued it. */
+  readonly mechanism: Mechanism;
+  readonly scope?: string;
+  readonly iat: number;
+  readonly exp: number;
+  readonly jti: string;
+}
+
+/** A server signing key: RS256, with the `kid` published in the JWKS. */
+export interface SigningKey {
+  readonly kid: string;
+  readonly privateKey: KeyObject;
+}
+
+/**
+ * Signs an access token (RS256 compact JWS) with node:crypto.
+ *
+ * @example
+ * ```ts
+ * signAccessToken({ iss, sub, partner, mechanism: 'api-key' }, 3600, signingKey, Date.now())
+ * ```
+ */
+export function signAccessToken(
+  claims: Omit<AccessTokenClaims, 'iat' | 'exp' | 'jti'>,
+  lifetimeSeconds: number,
+  key: SigningKey,
+  now: number,
+): { token: string; claims: AccessTokenClaims } {
+  const iat = Math.floor(now / 1000);
+  const full: AccessTokenClaims = {
+    ...claims,
+    iat,
+    exp: iat + lifetimeSeconds,
+    jti: randomBytes(12).toString('base64url'),
+  };
+  const header = encodeBase64url(JSON.stringify({ alg: 'RS256', typ: 'at+jwt', kid: key.kid }));
+  const input = `${header}.${encodeBase64url(JSON.stringify(full))}`;
+  const signature = sign('sha256', Buffer.from(input, 'utf8'), key.privateKey).toString('base64url');
+  return { token: `${input}.${signature}`, claims: full };
+}
+
+/** Longest bearer token the verifier reads. */
+export const ACCESS_TOKEN_MAX_LENGTH = 4096;
+
+const COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+
+/**
+ * Verifies an access token issued by {@link signAccessToken}: shape, `kid` known, RS256 signature, `iss`, `exp`.
+ * Throws `ERR_TOKEN_INVALID` or `ERR_TOKEN_EXPIRED`; never echoes the token.
+ *
+ * @example
+ * ```ts
+ * const claims = verifyAccessToken(token, { keys, issuer, now: Date.now() })
+ * ```
+ */
+export function verifyAccessToken(
+  token: string,
+  options: { keys: ReadonlyMap<string, KeyObject>; issuer: string; now: number },
+): AccessTokenClaims {
+  if (token.length > ACCESS_TOKEN_MAX_LENGTH || !COMPACT.test(token)) {
+    throw new RejectionError('ERR_TOKEN_INVALID', 'the token is not a compact JWS');
+  }
+  const [headerPart, payloadPart, signaturePart] = token.split('.') as [string, string, string];
+  let header: { alg?: unknown; kid?: unknown };
+  let claims: AccessTokenClaims;
+  try {
+    header = JSON.parse(decodeBase64url(headerPart)!.toString('utf8'));
+    claims = JSON.parse(decodeBase64url(payloadPart)!.toString('utf8'));
+  } catch {
+    throw new RejectionError('ERR_TOKEN_INVALID', 'the token does not decode');
+  }
+  if (header === null || claims === null || typeof claims !== 'object') {
+    throw new RejectionError('ERR_TOKEN_INVALID', 'the token does not decode');
+  }
+  const key = typeof header.kid === 'string' ? options.keys.get(header.kid) : undefined;
+  if (header.alg !== 'RS256' || key === undefined) {
+    throw new RejectionError('ERR_TOKEN_INVALID', 'unknown signing key or algorithm');
+  }
+  const signature = decodeBase64url(signaturePart)!;
+  if (!verify('sha256', Buffer.from(`${headerPart}.${payloadPart}`, 'utf8'), key, signature)) {
+    throw new RejectionError('ERR_TOKEN_INVALID', 'the token signature does not verify');
+  }
+  if (claims.iss !== options.issuer || typeof claims.exp !== 'number' || typeof claims.sub !== 'string') {
+    throw new RejectionError('ERR_TOKEN_INVALID', 'the token was not issued here');
+  }
+  if (claims.exp * 1000 <= options.now) {
+    throw new RejectionError('ERR_TOKEN_EXPIRED', 'the token has expired', { sub: claims.sub });
+  }
+  return claims;
+}
+
+/**
+ * The public JWK of a signing key, for `/.well-known/jwks.json`.
+ *
+ * @example
+ * ```ts
+ * publicJwk(signingKey) // { kty: 'RSA', n, e, kid, alg: 'RS256', use: 'sig' }
+ * ```
+ */
+export function publicJwk(key: SigningKey): Record<string, string> {
+  const jwk = createPublicKey(key.privateKey).export({ format: 'jwk' }) as Record<string, string>;
+  return { ...jwk, kid: key.kid, alg: 'RS256', use: 'sig' };
+}
