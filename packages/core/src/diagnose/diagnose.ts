@@ -140,7 +140,8 @@ export function diagnoseHmacHeader(input: DiagnoseHmacInput): Diagnosis {
   } else {
     timestamp = Number(timestampText);
     const age = now - timestamp;
-    if (timestampText.length <= 11 && Math.abs(now - timestamp * 1000) <= Math.max(maxAgeMs, 3_600_000)) {
+    // 9 to 11 digits that make a date between 2001 and 2103 once multiplied by 1000: seconds, not milliseconds.
+    if (timestampText.length <= 11 && timestamp * 1000 >= 1e12 && timestamp * 1000 < 4.2e12) {
       out.add('TIMESTAMP_IN_SECONDS', 'error');
     } else if (age > maxAgeMs) {
       out.add('TIMESTAMP_STALE', 'error', { ageMs: age, limitMs: maxAgeMs });

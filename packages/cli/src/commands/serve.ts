@@ -1,0 +1,102 @@
+import { createServer } from 'node:net';
+import { CredentialService, createLogger, createPayauthServer } from '@payauth/server';
+import type { Command } from 'commander';
+import pino from 'pino';
+import { formatDemo, seedDemo } from '../demo.ts';
+import { openStore } from '../open-store.ts';
+import { type Io, UsageError } from '../output.ts';
+
+interface ServeOptions {
+  port: string;
+  host: string;
+  store: string;
+  demo?: boolean;
+  hints?: boolean;
+  issuer?: string;
+  strict?: boolean;
+  hmacSingleUse?: boolean;
+  logLevel: string;
+  pollInterval: string;
+}
+
+/** `payauth serve`: the sandbox of all four providers (and the production server). */
+export function registerServe(program: Command, io: Io): void {
+  program
+    .command('serve')
+    .description('run the server: API-money, Fondy, eMoney and WakaPay endpoints on one port')
+    .option('--port <port>', 'TCP port (0: any free port)', '8080')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--store <store>', 'SQLite file path or :memory:', './payauth.db')
+    .option('--demo', "seed the documents' sample credentials and print them; implies --hints")
+    .option('--hints', 'add a Payauth-Hint header naming the cause to every rejection')
+    .option('--issuer <url>', 'public base URL (behind a proxy); default http://HOST:PORT')
+    .option('--strict', 'app-token strict mode: recent dates only, each signature once')
+    .option('--hmac-single-use', 'accept each hmac header once')
+    .option('--log-level <level>', 'pino level: fatal, error, warn, info, debug, silent', 'info')
+    .option('--poll-interval <ms>', 'how often the store is checked for credential changes', '500')
+    .addHelpText('after', '\nExample:\n  $ payauth serve --port 8080 --store ./payauth.db --demo')
+    .action(async (options: ServeOptions) => {
+      if (!/^\d{1,5}$/.test(options.port) || Number(options.port) > 65535)
+        throw new UsageError('--port must be 0 to 65535');
+      if (!/^\d{2,6}$/.test(options.pollInterval))
+        throw new UsageError('--poll-interval must be milliseconds (10 or more)');
+      const port = Number(options.port);
+      const opened = await openStore(options.store);
+      const logger = createLogger({
+        level: options.logLevel,
+        destination: pino.destination({ dest: 2, sync: false }),
+      });
+      const displayHost = options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host;
+      // The issuer (and so the token endpoint URL) must be known before the demo is seeded and before listening.
+      const actualPort = port === 0 ? await findFreePort(options.host) : port;
+      const issuer = options.issuer ?? `http://${displayHost}:${actualPort}`;
+      const credentials = options.demo
+        ? await seedDemo({
+            service: new CredentialService({ store: opened.store, envelope: opened.envelope }),
+            store: opened.store,
+            directory: opened.directory,
+            issuer,
+          })
+        : undefined;
+      const server = await createPayauthServer({
+        store: opened.store,
+        envelope: opened.envelope,
+        issuer,
+        hints: Boolean(options.hints || options.demo),
+        config: {
+          ...(options.strict
+            ? { appToken: { strict: true, dateWindowMs: 300_000, lifetimeSeconds: 3602 } }
+            : {}),
+          ...(options.hmacSingleUse
+            ? { hmac: { maxAgeMs: 300_000, maxFutureMs: 300_000, singleUse: true } }
+            : {}),
+        },
+        pollIntervalMs: Number(options.pollInterval),
+        logger,
+      });
+      await server.listen(actualPort, options.host);
+      io.stdout(`payauth listening on http://${displayHost}:${actualPort} (store ${opened.location})`);
+      if (credentials) io.stdout(formatDemo(credentials));
+      const stop = async (signal: string) => {
+        logger.info({ event: 'server.stopping', signal });
+        await server.close();
+        logger.flush?.();
+        process.exit(0);
+      };
+      process.once('SIGTERM', () => void stop('SIGTERM'));
+      process.once('SIGINT', () => void stop('SIGINT'));
+    });
+}
+
+/** Asks the system for a free port (for --port 0). */
+function findFreePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, host, () => {
+      const address = probe.address();
+      const free = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => resolve(free));
+    });
+  });
+}

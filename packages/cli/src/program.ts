@@ -1,0 +1,69 @@
+import { InvalidOptionError, KeyMaterialError, PayauthError } from '@payauth/core';
+import { Command, CommanderError } from 'commander';
+import { registerAssertion } from './commands/assertion.ts';
+import { registerAudit } from './commands/audit.ts';
+import { registerCredentials } from './commands/credentials.ts';
+import { registerDoctor } from './commands/doctor.ts';
+import { registerServe } from './commands/serve.ts';
+import { registerSign } from './commands/sign.ts';
+import { EXIT, type Io, processIo, UsageError } from './output.ts';
+
+/** Builds the `payauth` command tree. */
+export function createProgram(io: Io = processIo): Command {
+  const program = new Command('payauth')
+    .description(
+      'Both sides of the wire for payment API authentication: hmac, app-token, private-key-jwt, api-key.',
+    )
+    .version('0.1.0')
+    .showHelpAfterError('(add --help for usage and examples)')
+    .configureOutput({ writeOut: (text) => io.stdout(text), writeErr: (text) => io.stderr(text) });
+  registerSign(program, io);
+  registerAssertion(program, io);
+  registerDoctor(program, io);
+  registerServe(program, io);
+  registerCredentials(program, io);
+  registerAudit(program, io);
+  const applyExit = (command: Command): void => {
+    command.exitOverride();
+    for (const sub of command.commands) applyExit(sub);
+  };
+  applyExit(program);
+  return program;
+}
+
+/**
+ * Runs the CLI and returns the exit code: 0 ok, 1 rejected, 2 usage (a bad flag, a missing option, an unreadable
+ * file, an invalid value). Errors are printed as one line, never with a stack trace.
+ */
+export async function runCli(argv: string[], io: Io = processIo): Promise<number> {
+  const program = createProgram(io);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (
+        error.code === 'commander.helpDisplayed' ||
+        error.code === 'commander.version' ||
+        error.code === 'commander.help'
+      ) {
+        return EXIT.ok;
+      }
+      return EXIT.usage;
+    }
+    if (
+      error instanceof UsageError ||
+      error instanceof InvalidOptionError ||
+      error instanceof KeyMaterialError
+    ) {
+      io.stderr(`payauth: ${error.message}`);
+      return EXIT.usage;
+    }
+    if (error instanceof PayauthError) {
+      io.stderr(`payauth: ${error.message} (${error.code})`);
+      return EXIT.rejected;
+    }
+    io.stderr(`payauth: ${(error as Error)?.message ?? String(error)}`);
+    return EXIT.rejected;
+  }
+}

@@ -1,0 +1,174 @@
+import {
+  createPrivateKey,
+  createPublicKey,
+  type JsonWebKey,
+  type KeyObject,
+  randomBytes,
+  X509Certificate,
+} from 'node:crypto';
+import { type CertificateThumbprints, computeThumbprints, KeyMaterialError } from '@payauth/core';
+import forge from 'node-forge';
+
+/** A private key with the certificate registered for it. */
+export interface KeyMaterial {
+  readonly privateKey: KeyObject;
+  /** Absent when loaded from a bare JWK or key PEM. */
+  readonly certificate?: X509Certificate;
+  /** Every fingerprint form of the certificate, when there is one. */
+  readonly thumbprints?: CertificateThumbprints;
+}
+
+function assertPair(privateKey: KeyObject, certificate: X509Certificate | undefined): void {
+  if (certificate && !certificate.checkPrivateKey(privateKey)) {
+    throw new KeyMaterialError('the private key does not match the certificate');
+  }
+}
+
+function withThumbprints(privateKey: KeyObject, certificate?: X509Certificate): KeyMaterial {
+  assertPair(privateKey, certificate);
+  return certificate
+    ? { privateKey, certificate, thumbprints: computeThumbprints(certificate) }
+    : { privateKey };
+}
+
+/**
+ * Loads the private key and certificate from a password-protected PKCS#12 (`.pfx`/`.p12`) file's bytes, in either the
+ * legacy encoding (RC2/3DES, SHA-1 MAC) or OpenSSL 3's default (PBES2 with AES-256-CBC, SHA-256 MAC). node:crypto
+ * cannot read PKCS#12, so this uses node-forge: maintained, pure JavaScript (no native build), and it reads both.
+ *
+ * @example
+ * ```ts
+ * const { privateKey, certificate } = loadPkcs12(readFileSync('client.pfx'), process.env.PFX_PASSWORD!)
+ * ```
+ */
+export function loadPkcs12(bytes: Uint8Array, password: string): KeyMaterial {
+  let p12: forge.pkcs12.Pkcs12Pfx;
+  try {
+    const asn1 = forge.asn1.fromDer(forge.util.createBuffer(Buffer.from(bytes).toString('binary')));
+    p12 = forge.pkcs12.pkcs12FromAsn1(asn1, password);
+  } catch (error) {
+    const reason = /MAC|password/i.test(String((error as Error)?.message))
+      ? 'wrong password for the PKCS#12 file'
+      : 'not a PKCS#12 file, or an encoding this reader does not support';
+    throw new KeyMaterialError(reason);
+  }
+  const keyBags = [
+    ...(p12.getBags({ bagType: forge.pki.oids.pkcs8ShroudedKeyBag! })[forge.pki.oids.pkcs8ShroudedKeyBag!] ??
+      []),
+    ...(p12.getBags({ bagType: forge.pki.oids.keyBag! })[forge.pki.oids.keyBag!] ?? []),
+  ];
+  const certBags = p12.getBags({ bagType: forge.pki.oids.certBag! })[forge.pki.oids.certBag!] ?? [];
+  const key = keyBags.find((bag) => bag.key)?.key;
+  if (!key)
+    throw new KeyMaterialError(
+      'the PKCS#12 file holds no private key (or an EC key this reader cannot read)',
+    );
+  const privateKey = createPrivateKey(forge.pki.privateKeyToPem(key));
+  const certificates = certBags.flatMap((bag) =>
+    bag.cert ? [new X509Certificate(forge.pki.certificateToPem(bag.cert))] : [],
+  );
+  const certificate = certificates.find((c) => c.checkPrivateKey(privateKey)) ?? certificates[0];
+  return withThumbprints(privateKey, certificate);
+}
+
+/**
+ * Loads a PEM private key (PKCS#8, encrypted or not, or PKCS#1) and optionally its PEM certificate.
+ *
+ * @example
+ * ```ts
+ * loadPem({ key: readFileSync('key.pem', 'utf8'), certificate: readFileSync('cert.pem', 'utf8'), passphrase })
+ * ```
+ */
+export function loadPem(input: { key: string; certificate?: string; passphrase?: string }): KeyMaterial {
+  let privateKey: KeyObject;
+  try {
+    privateKey = createPrivateKey(
+      input.passphrase === undefined ? input.key : { key: input.key, passphrase: input.passphrase },
+    );
+  } catch {
+    throw new KeyMaterialError(
+      /ENCRYPTED/.test(input.key)
+        ? 'could not decrypt the PEM key: wrong or missing passphrase'
+        : 'not a PEM private key',
+    );
+  }
+  let certificate: X509Certificate | undefined;
+  if (input.certificate !== undefined) {
+    try {
+      certificate = new X509Certificate(input.certificate);
+    } catch {
+      throw new KeyMaterialError('not a PEM certificate');
+    }
+  }
+  return withThumbprints(privateKey, certificate);
+}
+
+/**
+ * Loads a private JWK (RSA or EC), optionally with its PEM certificate.
+ *
+ * @example
+ * ```ts
+ * loadJwk(JSON.parse(readFileSync('key.jwk', 'utf8')))
+ * ```
+ */
+export function loadJwk(jwk: JsonWebKey, certificatePem?: string): KeyMaterial {
+  let privateKey: KeyObject;
+  try {
+    privateKey = createPrivateKey({ key: jwk, format: 'jwk' });
+  } catch {
+    throw new KeyMaterialError('not a private JWK');
+  }
+  return withThumbprints(
+    privateKey,
+    certificatePem === undefined ? undefined : new X509Certificate(certificatePem),
+  );
+}
+
+/** A key, a self-signed certificate and a `.pfx` bundle of them. */
+export interface GeneratedIdentity {
+  readonly keyPem: string;
+  readonly certificatePem: string;
+  readonly pkcs12: Buffer;
+}
+
+/**
+ * Creates an RSA-2048 key, a self-signed certificate and a password-protected `.pfx` (AES-256, SHA-256 MAC) — what a
+ * partner would otherwise buy and export. Used by the sandbox's `--demo` and by tests.
+ *
+ * @example
+ * ```ts
+ * const { pkcs12 } = generateIdentity({ commonName: 'demo-partner', password: 'demo-password' })
+ * ```
+ */
+export function generateIdentity(options: {
+  commonName: string;
+  password: string;
+  days?: number;
+}): GeneratedIdentity {
+  const keys = forge.pki.rsa.generateKeyPair({ bits: 2048, e: 0x10001 });
+  const certificate = forge.pki.createCertificate();
+  certificate.publicKey = keys.publicKey;
+  certificate.serialNumber = `01${randomBytes(8).toString('hex')}`;
+  const now = Date.now();
+  certificate.validity.notBefore = new Date(now - 60_000);
+  certificate.validity.notAfter = new Date(now + (options.days ?? 365) * 86_400_000);
+  const attributes = [{ name: 'commonName', value: options.commonName }];
+  certificate.setSubject(attributes);
+  certificate.setIssuer(attributes);
+  certificate.sign(keys.privateKey, forge.md.sha256.create());
+  const asn1 = forge.pkcs12.toPkcs12Asn1(keys.privateKey, [certificate], options.password, {
+    algorithm: 'aes256',
+    generateLocalKeyId: true,
+    friendlyName: options.commonName,
+  });
+  return {
+    keyPem: forge.pki.privateKeyToPem(keys.privateKey),
+    certificatePem: forge.pki.certificateToPem(certificate),
+    pkcs12: Buffer.from(forge.asn1.toDer(asn1).getBytes(), 'binary'),
+  };
+}
+
+/** The public key of a private key, as PEM (SPKI). */
+export function publicKeyPem(privateKey: KeyObject): string {
+  return createPublicKey(privateKey).export({ type: 'spki', format: 'pem' }) as string;
+}

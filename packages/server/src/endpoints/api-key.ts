@@ -1,0 +1,89 @@
+import {
+  type ApiKeyRequest,
+  type PublicResponse,
+  parseApiKeyRequest,
+  RejectionError,
+  verifyApiSecret,
+} from '@payauth/core';
+import {
+  type AuthContext,
+  type AuthRequest,
+  auditSuccess,
+  jsonResponse,
+  type RejectionFacts,
+  refuseOverBudget,
+  reject,
+  singleHeader,
+} from '../context.ts';
+import { isLive } from '../credentials/resolver.ts';
+
+const FACTS = { surface: 'api-key', mechanism: 'api-key' } as const;
+
+/**
+ * `POST /business/auth` (WakaPay): the documented 400 cases, then the secret compared as a keyed hash in constant
+ * time against every live secret; a wrong key and a wrong secret get the same 401.
+ *
+ * @example
+ * ```ts
+ * const endpoint = createApiKeyEndpoint(context); const response = await endpoint(request)
+ * ```
+ */
+export function createApiKeyEndpoint(
+  context: AuthContext,
+): (request: AuthRequest) => Promise<PublicResponse> {
+  const pepper = context.envelope.deriveKey('api-key-secret-hash');
+  return async function apiKeyEndpoint(request) {
+    let body: ApiKeyRequest;
+    try {
+      body = parseApiKeyRequest(singleHeader(request.headers['content-type']), request.body ?? '');
+    } catch (error) {
+      if (!(error instanceof RejectionError)) throw error;
+      return (await refuseOverBudget(context, request, FACTS)) ?? reject(context, request, error, FACTS);
+    }
+    const facts: RejectionFacts = { ...FACTS, publicId: body.apiKey };
+    const over = await refuseOverBudget(context, request, facts);
+    if (over) return over;
+    const credential = await context.resolver.resolve('api-key', body.apiKey);
+    const now = context.now();
+    try {
+      const hashes = credential?.secretHashes.filter((h) => isLive(h, now)) ?? [];
+      let verified = false;
+      for (const { hash } of hashes) {
+        try {
+          verifyApiSecret(pepper, body.apiSecret, hash);
+          verified = true;
+          break;
+        } catch {}
+      }
+      if (!credential || !verified) {
+        throw new RejectionError(
+          'ERR_API_KEY_CREDENTIALS_INVALID',
+          credential ? 'the api secret does not match' : 'unknown apiKey',
+        );
+      }
+      if (credential.record.status !== 'active') {
+        throw new RejectionError('ERR_CREDENTIAL_REVOKED', 'the api key was revoked');
+      }
+    } catch (error) {
+      if (!(error instanceof RejectionError)) throw error;
+      return reject(
+        context,
+        request,
+        error,
+        credential ? { ...facts, credentialId: credential.record.id } : facts,
+      );
+    }
+    const lifetime = context.config.apiKey.lifetimeSeconds;
+    const { token } = context.issuer.issue(
+      { sub: credential.record.id, partner: credential.record.partnerId, mechanism: 'api-key' },
+      lifetime,
+    );
+    auditSuccess(context, request, {
+      mechanism: 'api-key',
+      credentialId: credential.record.id,
+      partnerId: credential.record.partnerId,
+      publicId: body.apiKey,
+    });
+    return jsonResponse(200, { accessToken: token, expiresIn: lifetime }, { 'cache-control': 'no-store' });
+  };
+}

@@ -1,0 +1,112 @@
+import {
+  type AppTokenRequest,
+  checkAppTokenDate,
+  type PublicResponse,
+  parseAppTokenRequest,
+  RejectionError,
+  verifyAppTokenSignature,
+} from '@payauth/core';
+import {
+  type AuthContext,
+  type AuthRequest,
+  auditSuccess,
+  jsonResponse,
+  type RejectionFacts,
+  refuseOverBudget,
+  reject,
+} from '../context.ts';
+import { isLive } from '../credentials/resolver.ts';
+
+const FACTS = { surface: 'app-token', mechanism: 'app-token' } as const;
+
+/**
+ * `POST /authorizer/token/application/get` (Fondy): validates the documented body, verifies the SHA-512 signature
+ * against every live secret, and in strict mode (server-wide or per credential) requires a recent date and accepts
+ * a signature once. A wrong signature and an unknown application get the same 403 "Incorrect signature".
+ *
+ * @example
+ * ```ts
+ * const endpoint = createAppTokenEndpoint(context); const response = await endpoint(request)
+ * ```
+ */
+export function createAppTokenEndpoint(
+  context: AuthContext,
+): (request: AuthRequest) => Promise<PublicResponse> {
+  const { config } = context;
+  return async function appTokenEndpoint(request) {
+    let body: AppTokenRequest;
+    try {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(request.body ?? '');
+      } catch {
+        throw new RejectionError('ERR_APP_TOKEN_PARAMETER_INVALID', 'the body is not JSON', {
+          publicMessage: 'Invalid request parameters: the body must be JSON',
+        });
+      }
+      body = parseAppTokenRequest(parsed);
+    } catch (error) {
+      if (!(error instanceof RejectionError)) throw error;
+      return (await refuseOverBudget(context, request, FACTS)) ?? reject(context, request, error, FACTS);
+    }
+    const facts: RejectionFacts = { ...FACTS, publicId: body.application_id };
+    const over = await refuseOverBudget(context, request, facts);
+    if (over) return over;
+    const credential = await context.resolver.resolve('app-token', body.application_id);
+    if (!credential) {
+      return reject(
+        context,
+        request,
+        new RejectionError('ERR_APP_TOKEN_APPLICATION_UNKNOWN', 'unknown application_id'),
+        facts,
+      );
+    }
+    const known = { ...facts, credentialId: credential.record.id };
+    const now = context.now();
+    try {
+      const secrets = credential.appSecrets.filter((s) => isLive(s, now));
+      let verified = false;
+      for (const { secret } of secrets) {
+        try {
+          verifyAppTokenSignature(body, secret);
+          verified = true;
+          break;
+        } catch {}
+      }
+      if (!verified)
+        throw new RejectionError('ERR_APP_TOKEN_SIGNATURE_MISMATCH', 'the signature does not match');
+      if (credential.record.status !== 'active') {
+        throw new RejectionError('ERR_CREDENTIAL_REVOKED', 'the application was revoked', {
+          publicMessage: 'Application revoked',
+        });
+      }
+      if (config.appToken.strict || credential.record.options.strict === true) {
+        checkAppTokenDate(body.date, now, config.appToken.dateWindowMs);
+        const first = await context.state.consumeOnce(
+          `app-token:${body.application_id}:${body.signature}`,
+          config.appToken.dateWindowMs * 2,
+        );
+        if (!first)
+          throw new RejectionError('ERR_APP_TOKEN_REPLAYED', 'strict mode: this signature was already used');
+      }
+    } catch (error) {
+      if (!(error instanceof RejectionError)) throw error;
+      return reject(context, request, error, known);
+    }
+    const { token } = context.issuer.issue(
+      { sub: credential.record.id, partner: credential.record.partnerId, mechanism: 'app-token' },
+      config.appToken.lifetimeSeconds,
+    );
+    auditSuccess(context, request, {
+      mechanism: 'app-token',
+      credentialId: credential.record.id,
+      partnerId: credential.record.partnerId,
+      publicId: body.application_id,
+    });
+    return jsonResponse(
+      200,
+      { request_id: request.requestId, token, expires_in: config.appToken.lifetimeSeconds },
+      { 'cache-control': 'no-store' },
+    );
+  };
+}

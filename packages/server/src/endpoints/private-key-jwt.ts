@@ -1,0 +1,191 @@
+import {
+  CLIENT_ASSERTION_TYPE,
+  type DecodedAssertion,
+  decodeClientAssertion,
+  type PublicResponse,
+  RejectionError,
+  verifyClientAssertion,
+} from '@payauth/core';
+import {
+  type AuthContext,
+  type AuthRequest,
+  auditSuccess,
+  jsonResponse,
+  type RejectionFacts,
+  refuseOverBudget,
+  reject,
+  singleHeader,
+} from '../context.ts';
+
+const FACTS = { surface: 'private-key-jwt', mechanism: 'private-key-jwt' } as const;
+const ALLOWED_FIELDS = new Set([
+  'grant_type',
+  'client_assertion_type',
+  'client_assertion',
+  'scope',
+  'client_id',
+]);
+
+/** The token endpoint's path. */
+export const TOKEN_PATH = '/connect/token';
+
+function invalidRequest(reason: string): RejectionError {
+  return new RejectionError('ERR_OAUTH_INVALID_REQUEST', reason, { publicMessage: reason });
+}
+
+/** Reads an `application/x-www-form-urlencoded` body; a repeated parameter is invalid (RFC 6749 §3.2). */
+function parseForm(request: AuthRequest): Map<string, string> {
+  const type = singleHeader(request.headers['content-type'])?.split(';', 1)[0]?.trim().toLowerCase();
+  if (type !== 'application/x-www-form-urlencoded') {
+    throw invalidRequest('the body must be application/x-www-form-urlencoded');
+  }
+  const form = new Map<string, string>();
+  for (const [name, value] of new URLSearchParams(request.body ?? '')) {
+    if (form.has(name)) throw invalidRequest(`parameter ${name.slice(0, 40)} is repeated`);
+    form.set(name, value);
+  }
+  return form;
+}
+
+/**
+ * `POST /connect/token` (eMoney): OAuth 2 client_credentials with an RFC 7523 client assertion. Checks in SPEC.md §3's
+ * order: form shape → assertion parses → client known and active → alg → signature by a live certificate chosen by
+ * kid → iss = sub → aud → exp → nbf/iat → and only then the replay record, atomically in the shared state.
+ *
+ * @example
+ * ```ts
+ * const endpoint = createPrivateKeyJwtEndpoint(context); const response = await endpoint(request)
+ * ```
+ */
+export function createPrivateKeyJwtEndpoint(
+  context: AuthContext,
+): (request: AuthRequest) => Promise<PublicResponse> {
+  const { config } = context;
+  const tokenEndpoint = `${config.issuer}${TOKEN_PATH}`;
+  const audiences = [tokenEndpoint, config.issuer, `${config.issuer}/`];
+  return async function privateKeyJwtEndpoint(request) {
+    const usedAuthorizationHeader = singleHeader(request.headers.authorization) !== undefined;
+    let form: Map<string, string>;
+    let decoded: DecodedAssertion;
+    let clientId: string;
+    try {
+      form = parseForm(request);
+      for (const name of form.keys()) {
+        if (!ALLOWED_FIELDS.has(name)) throw invalidRequest(`unsupported parameter ${name.slice(0, 40)}`);
+      }
+      const grantType = form.get('grant_type');
+      if (!grantType) throw invalidRequest('grant_type is required');
+      if (grantType !== 'client_credentials') {
+        throw new RejectionError('ERR_OAUTH_UNSUPPORTED_GRANT_TYPE', 'only client_credentials is supported');
+      }
+      const assertion = form.get('client_assertion');
+      if (usedAuthorizationHeader && assertion !== undefined) {
+        throw invalidRequest(
+          'use one client authentication method, not the Authorization header and an assertion',
+        );
+      }
+      if (assertion === undefined) {
+        throw new RejectionError(
+          'ERR_ASSERTION_MALFORMED',
+          usedAuthorizationHeader
+            ? 'only private_key_jwt client authentication is supported'
+            : 'client_assertion is missing',
+        );
+      }
+      if (form.get('client_assertion_type') !== CLIENT_ASSERTION_TYPE) {
+        throw invalidRequest(`client_assertion_type must be ${CLIENT_ASSERTION_TYPE}`);
+      }
+      decoded = decodeClientAssertion(assertion);
+      const sub = decoded.payload.sub;
+      if (typeof sub !== 'string' || sub.length === 0 || sub.length > 256) {
+        throw new RejectionError('ERR_ASSERTION_MALFORMED', 'sub is not a client_id');
+      }
+      clientId = sub;
+      const formClientId = form.get('client_id');
+      if (formClientId !== undefined && formClientId !== clientId) {
+        throw new RejectionError(
+          'ERR_ASSERTION_CLIENT_ID_MISMATCH',
+          'client_id differs from the assertion sub',
+        );
+      }
+    } catch (error) {
+      if (!(error instanceof RejectionError)) throw error;
+      const facts = FACTS;
+      return (
+        (await refuseOverBudget(context, request, facts)) ??
+        withChallenge(await reject(context, request, error, facts), usedAuthorizationHeader)
+      );
+    }
+    const facts: RejectionFacts = { ...FACTS, publicId: clientId };
+    const over = await refuseOverBudget(context, request, facts);
+    if (over) return over;
+    const credential = await context.resolver.resolve('private-key-jwt', clientId);
+    const now = context.now();
+    let replayKey: string;
+    let expiresAt: number;
+    let scope: string;
+    try {
+      if (!credential)
+        throw new RejectionError('ERR_ASSERTION_CLIENT_UNKNOWN', 'no client has this client_id');
+      if (credential.record.status !== 'active') {
+        throw new RejectionError('ERR_CREDENTIAL_REVOKED', 'the client was revoked');
+      }
+      ({ replayKey, expiresAt } = verifyClientAssertion(
+        decoded,
+        { clientId, certificates: credential.certificates },
+        {
+          audiences,
+          algorithms: config.privateKeyJwt.algorithms,
+          now,
+          clockToleranceSeconds: config.privateKeyJwt.clockToleranceSeconds,
+          maxLifetimeSeconds: config.privateKeyJwt.maxAssertionLifetimeSeconds,
+        },
+      ));
+      const allowed = String(credential.record.options.scope ?? config.privateKeyJwt.scopes.join(' ')).split(
+        ' ',
+      );
+      const requested = (form.get('scope') ?? allowed.join(' ')).split(' ').filter(Boolean);
+      if (requested.length === 0 || !requested.every((s) => allowed.includes(s))) {
+        throw new RejectionError('ERR_OAUTH_INVALID_SCOPE', 'requested scope is not allowed');
+      }
+      scope = requested.join(' ');
+      // Last, and atomically: exactly one of concurrent requests with this assertion gets a token.
+      const first = await context.state.consumeOnce(
+        `assertion:${replayKey}`,
+        Math.max(1000, expiresAt - now),
+      );
+      if (!first) throw new RejectionError('ERR_ASSERTION_REPLAYED', 'this assertion was already used');
+    } catch (error) {
+      if (!(error instanceof RejectionError)) throw error;
+      const known = credential ? { ...facts, credentialId: credential.record.id } : facts;
+      return reject(context, request, error, known);
+    }
+    const lifetime = config.privateKeyJwt.lifetimeSeconds;
+    const { token } = context.issuer.issue(
+      {
+        sub: credential.record.id,
+        partner: credential.record.partnerId,
+        mechanism: 'private-key-jwt',
+        scope,
+      },
+      lifetime,
+    );
+    auditSuccess(context, request, {
+      mechanism: 'private-key-jwt',
+      credentialId: credential.record.id,
+      partnerId: credential.record.partnerId,
+      publicId: clientId,
+    });
+    return jsonResponse(
+      200,
+      { access_token: token, token_type: 'Bearer', expires_in: lifetime, scope },
+      { 'cache-control': 'no-store', pragma: 'no-cache' },
+    );
+  };
+}
+
+/** RFC 6749 §5.2: a client that tried the Authorization header gets a challenge with its 401. */
+function withChallenge(response: PublicResponse, usedAuthorizationHeader: boolean): PublicResponse {
+  if (!usedAuthorizationHeader || response.status !== 401) return response;
+  return { ...response, headers: { ...response.headers, 'www-authenticate': 'Basic realm="payauth"' } };
+}

@@ -1,0 +1,149 @@
+import {
+  checkHmacClock,
+  diagnoseHmacHeader,
+  type HmacHeader,
+  parseHmacHeader,
+  RejectionError,
+  verifyHmac,
+} from '@payauth/core';
+import {
+  type AuthContext,
+  type AuthRequest,
+  auditSuccess,
+  type GuardResult,
+  type RejectionFacts,
+  refuseOverBudget,
+  reject,
+  singleHeader,
+} from '../context.ts';
+import { isLive, type ResolvedCredential } from '../credentials/resolver.ts';
+
+const FACTS = { surface: 'hmac', mechanism: 'hmac' } as const;
+
+/**
+ * The `hmac` guard (API-money): parses `Authorization: AUTH key:ts:version:sign`, checks the failure budget before
+ * any crypto, then version, clock window and signature against every live secret (two during a rotation), and in
+ * single-use mode records the header so it is accepted once. Every failure answers the documented 1002 body.
+ *
+ * @example
+ * ```ts
+ * const guard = createHmacGuard(context)
+ * const result = await guard({ method: 'GET', headers, address, requestId })
+ * ```
+ */
+export function createHmacGuard(context: AuthContext): (request: AuthRequest) => Promise<GuardResult> {
+  const { config } = context;
+  return async function hmacGuard(request) {
+    const value = singleHeader(request.headers.authorization);
+    let header: HmacHeader;
+    try {
+      header = parseHmacHeader(value);
+    } catch (error) {
+      const over = await refuseOverBudget(context, request, FACTS);
+      if (over) return { ok: false, response: over };
+      return {
+        ok: false,
+        response: await reject(
+          context,
+          request,
+          error as RejectionError,
+          withHint(context, value, undefined, FACTS),
+        ),
+      };
+    }
+    const facts: RejectionFacts = { ...FACTS, publicId: header.accessKey };
+    const over = await refuseOverBudget(context, request, facts);
+    if (over) return { ok: false, response: over };
+    const credential = await context.resolver.resolve('hmac', header.accessKey);
+    if (!credential) {
+      return {
+        ok: false,
+        response: await reject(
+          context,
+          request,
+          new RejectionError('ERR_HMAC_KEY_UNKNOWN', 'no credential has this access key'),
+          facts,
+        ),
+      };
+    }
+    const known = { ...facts, credentialId: credential.record.id };
+    const now = context.now();
+    try {
+      verifyWithLiveKeys(header, credential, now, config.hmac);
+      if (credential.record.status !== 'active') {
+        throw new RejectionError('ERR_CREDENTIAL_REVOKED', 'the access key was revoked');
+      }
+      if (config.hmac.singleUse || credential.record.options.singleUse === true) {
+        const ttl = config.hmac.maxAgeMs + config.hmac.maxFutureMs;
+        const first = await context.state.consumeOnce(
+          `hmac:${header.accessKey}:${header.timestamp}:${header.signature}`,
+          ttl,
+        );
+        if (!first)
+          throw new RejectionError('ERR_HMAC_REPLAYED', 'single-use mode: this header was already accepted');
+      }
+    } catch (error) {
+      if (!(error instanceof RejectionError)) throw error;
+      return {
+        ok: false,
+        response: await reject(context, request, error, withHint(context, value, credential, known)),
+      };
+    }
+    const principal = {
+      mechanism: 'hmac',
+      credentialId: credential.record.id,
+      partnerId: credential.record.partnerId,
+      publicId: header.accessKey,
+    } as const;
+    auditSuccess(context, request, principal);
+    return { ok: true, principal };
+  };
+}
+
+function verifyWithLiveKeys(
+  header: HmacHeader,
+  credential: ResolvedCredential,
+  now: number,
+  window: { maxAgeMs: number; maxFutureMs: number },
+): void {
+  const keys = credential.hmacKeys.filter((k) => isLive(k, now));
+  if (keys.length === 0)
+    throw new RejectionError('ERR_CREDENTIAL_REVOKED', 'the access key has no live secret');
+  checkHmacClock(header.timestamp, now, window);
+  let last: unknown;
+  for (const { key } of keys) {
+    try {
+      verifyHmac(header, { secretKey: key, now, ...window });
+      return;
+    } catch (error) {
+      last = error;
+    }
+  }
+  throw last;
+}
+
+/**
+ * In sandbox mode, runs the same diagnosis as `payauth doctor` with the secret the server holds, so the hint names
+ * the real cause (seconds for milliseconds, missing trailing colon, swapped arguments…). Never the expected signature.
+ */
+function withHint(
+  context: AuthContext,
+  value: string | undefined,
+  credential: ResolvedCredential | undefined,
+  facts: RejectionFacts,
+): RejectionFacts {
+  if (!context.config.hints || value === undefined) return facts;
+  const secret = credential?.hmacKeys
+    .find((k) => isLive(k, context.now()))
+    ?.key.export()
+    .toString('utf8');
+  const diagnosis = diagnoseHmacHeader({
+    header: value,
+    ...(secret === undefined ? {} : { secretKey: secret }),
+    now: context.now(),
+    maxAgeMs: context.config.hmac.maxAgeMs,
+    maxFutureMs: context.config.hmac.maxFutureMs,
+  });
+  const first = diagnosis.findings.find((f) => f.severity === 'error');
+  return first ? { ...facts, hint: first.message } : facts;
+}

@@ -1,0 +1,146 @@
+import { createPrivateKey, createPublicKey, generateKeyPairSync, hash, type KeyObject } from 'node:crypto';
+import {
+  type AccessTokenClaims,
+  RejectionError,
+  type SigningKey,
+  signAccessToken,
+  verifyAccessToken,
+} from '@payauth/core';
+import type { Envelope } from '../secrets/envelope.ts';
+import type { CredentialStore } from '../store/types.ts';
+
+/**
+ * Issues and verifies the server's access tokens: RS256 JWTs signed with the server's own key, kept
+ * envelope-encrypted in the store (so every instance signs with the same key) and published in the JWKS.
+ * Verification runs on node:crypto with prepared KeyObjects, and a bounded cache of already verified tokens makes a
+ * repeated token cost a map lookup plus the expiry check.
+ *
+ * @example
+ * ```ts
+ * const issuer = await TokenIssuer.open({ store, envelope, issuer: 'http://127.0.0.1:8080' })
+ * const { token } = issuer.issue({ sub: 'cred_1', partner: 'p1', mechanism: 'api-key' }, 3600)
+ * ```
+ */
+export class TokenIssuer {
+  readonly #store: CredentialStore;
+  readonly #envelope: Envelope;
+  readonly issuer: string;
+  #signing!: SigningKey;
+  #verifying = new Map<string, KeyObject>();
+  readonly #verified = new Map<string, AccessTokenClaims>();
+  readonly #maxCached: number;
+  readonly #now: () => number;
+  #lastReload = 0;
+
+  private constructor(options: {
+    store: CredentialStore;
+    envelope: Envelope;
+    issuer: string;
+    now?: () => number;
+    maxCached?: number;
+  }) {
+    this.#store = options.store;
+    this.#envelope = options.envelope;
+    this.issuer = options.issuer;
+    this.#now = options.now ?? Date.now;
+    this.#maxCached = options.maxCached ?? 10_000;
+  }
+
+  /** Loads the signing keys from the store, creating the first one when there is none. */
+  static async open(options: {
+    store: CredentialStore;
+    envelope: Envelope;
+    issuer: string;
+    now?: () => number;
+  }): Promise<TokenIssuer> {
+    const issuer = new TokenIssuer(options);
+    await issuer.reload();
+    if (!issuer.#signing) await issuer.rotate();
+    return issuer;
+  }
+
+  /** Re-reads the keys from the store (another instance may have rotated). */
+  async reload(): Promise<void> {
+    this.#lastReload = this.#now();
+    const records = await this.#store.listSigningKeys();
+    const verifying = new Map<string, KeyObject>();
+    let signing: SigningKey | undefined;
+    for (const record of records) {
+      const privateKey = createPrivateKey(
+        this.#envelope.open(record.privateKeyCiphertext, `signing-key/${record.kid}`),
+      );
+      verifying.set(record.kid, createPublicKey(privateKey));
+      if (record.retiredAt === undefined) signing = { kid: record.kid, privateKey };
+    }
+    this.#verifying = verifying;
+    if (signing) this.#signing = signing;
+  }
+
+  /** Creates a new signing key and retires the current one (it keeps verifying the tokens it signed). */
+  async rotate(): Promise<string> {
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+    const kid = hash(
+      'sha256',
+      createPublicKey(privateKey).export({ type: 'spki', format: 'der' }),
+      'base64url',
+    ).slice(0, 16);
+    const previous = this.#signing?.kid;
+    await this.#store.putSigningKey({
+      kid,
+      privateKeyCiphertext: this.#envelope.seal(pem, `signing-key/${kid}`),
+      createdAt: this.#now(),
+    });
+    if (previous) await this.#store.retireSigningKey(previous, this.#now());
+    await this.reload();
+    return kid;
+  }
+
+  /** Issues a token. */
+  issue(
+    claims: Omit<AccessTokenClaims, 'iat' | 'exp' | 'jti' | 'iss'>,
+    lifetimeSeconds: number,
+  ): { token: string; claims: AccessTokenClaims } {
+    return signAccessToken({ ...claims, iss: this.issuer }, lifetimeSeconds, this.#signing, this.#now());
+  }
+
+  /** Verifies a token; throws `ERR_TOKEN_INVALID` / `ERR_TOKEN_EXPIRED`. */
+  async verify(token: string): Promise<AccessTokenClaims> {
+    const now = this.#now();
+    const cached = this.#verified.get(token);
+    if (cached) {
+      if (cached.exp * 1000 > now) return cached;
+      this.#verified.delete(token);
+      throw new RejectionError('ERR_TOKEN_EXPIRED', 'the token has expired', { sub: cached.sub });
+    }
+    let claims: AccessTokenClaims;
+    try {
+      claims = verifyAccessToken(token, { keys: this.#verifying, issuer: this.issuer, now });
+    } catch (error) {
+      // An unknown kid may come from a key another instance just created: re-read the keys, at most every 5 s.
+      if (
+        error instanceof RejectionError &&
+        error.message.startsWith('unknown signing key') &&
+        now - this.#lastReload > 5000
+      ) {
+        await this.reload();
+        claims = verifyAccessToken(token, { keys: this.#verifying, issuer: this.issuer, now });
+      } else {
+        throw error;
+      }
+    }
+    if (this.#verified.size >= this.#maxCached) this.#verified.clear();
+    this.#verified.set(token, claims);
+    return claims;
+  }
+
+  /** The JWKS document: every key that may still verify a live token. */
+  jwks(): { keys: Array<Record<string, string>> } {
+    return {
+      keys: [...this.#verifying.entries()].map(([kid, publicKey]) => {
+        const jwk = publicKey.export({ format: 'jwk' }) as Record<string, string>;
+        return { ...jwk, kid, alg: 'RS256', use: 'sig' };
+      }),
+    };
+  }
+}
