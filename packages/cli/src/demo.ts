@@ -11,8 +11,8 @@ export const DEMO_PARTNER = 'demo-partner';
 /** The documents' own sample values, and ours where a document has none. */
 export const DEMO = {
   hmac: { accessKey: 'k1rXpphkRG!2-Fox', secretKey: 'E0!oYfVpA6-noiqGr-pT7AJ2ybT4r7lx', version: '1' },
-  // Document 002 does not publish the secret behind its example signature: 'test' is ours (see vectors.json).
-  appToken: { applicationId: '1234', secretKey: 'test' },
+  // Document 002 does not publish the secret behind its example signature: this one is ours.
+  appToken: { applicationId: '1234', secretKey: 'fondy-demo-secret-1234' },
   apiKey: { apiKey: 'your_api_key', apiSecret: 'your_api_secret' },
   privateKeyJwt: {
     clientId: 'emoney-demo-client',

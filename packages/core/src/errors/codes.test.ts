@@ -5,13 +5,13 @@ import { InvalidOptionError, KeyMaterialError, PayauthError, RejectionError } fr
 import { HMAC_REJECTION_BODY, renderRejection } from './responses.ts';
 
 const documented = readFileSync(new URL('../../../../docs/errors.md', import.meta.url), 'utf8');
-const rows = [...documented.matchAll(/^\|\s*`(ERR_[A-Z_]+)`\s*\|\s*(\d{3})\s*\|\s*(?:`([a-z_]+)`|—)\s*\|/gm)].map(
-  (m) => ({
-    code: m[1]!,
-    status: Number(m[2]),
-    oauthError: m[3],
-  }),
-);
+const rows = [
+  ...documented.matchAll(/^\|\s*`(ERR_[A-Z_]+)`\s*\|\s*(\d{3})\s*\|\s*(?:`([a-z_]+)`|—)\s*\|/gm),
+].map((m) => ({
+  code: m[1]!,
+  status: Number(m[2]),
+  oauthError: m[3],
+}));
 
 describe('the error table', () => {
   it('documents every code in docs/errors.md with its status and OAuth error, and nothing else', () => {

@@ -89,8 +89,11 @@ export function verifyAccessToken(
   if (header.alg !== 'RS256' || key === undefined) {
     throw new RejectionError('ERR_TOKEN_INVALID', 'unknown signing key or algorithm');
   }
-  const signature = decodeBase64url(signaturePart)!;
-  if (!verify('sha256', Buffer.from(`${headerPart}.${payloadPart}`, 'utf8'), key, signature)) {
+  const signature = decodeBase64url(signaturePart);
+  if (
+    signature === undefined ||
+    !verify('sha256', Buffer.from(`${headerPart}.${payloadPart}`, 'utf8'), key, signature)
+  ) {
     throw new RejectionError('ERR_TOKEN_INVALID', 'the token signature does not verify');
   }
   if (claims.iss !== options.issuer || typeof claims.exp !== 'number' || typeof claims.sub !== 'string') {
