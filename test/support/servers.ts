@@ -51,7 +51,7 @@ export async function startTestServer(
   );
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const service = new CredentialService({ store, envelope });
+  const service = new CredentialService({ store, envelope, ...(options.now ? { now: options.now } : {}) });
   const demo = await seedDemo({ service, store, directory, issuer: url });
   const server = await createPayauthServer({
     state: new MemorySharedState(),

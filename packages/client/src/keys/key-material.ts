@@ -150,7 +150,8 @@ export function generateIdentity(options: {
   certificate.publicKey = keys.publicKey;
   certificate.serialNumber = `01${randomBytes(8).toString('hex')}`;
   const now = Date.now();
-  certificate.validity.notBefore = new Date(now - 60_000);
+  // Backdated by a day, as CAs do, so a verifier whose clock runs behind still accepts it.
+  certificate.validity.notBefore = new Date(now - 86_400_000);
   certificate.validity.notAfter = new Date(now + (options.days ?? 365) * 86_400_000);
   const attributes = [{ name: 'commonName', value: options.commonName }];
   certificate.setSubject(attributes);

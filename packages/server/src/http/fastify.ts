@@ -86,6 +86,13 @@ export function createFastifyApp(context: AuthContext, logger: Logger | false): 
       ? Fastify({ ...common, logger: false })
       : (Fastify({ ...common, loggerInstance: logger }) as unknown as FastifyInstance);
 
+  if (context.now !== Date.now) {
+    // An injected clock (tests, simulations): the Date header tells clients the server's time, as they rely on it.
+    app.addHook('onSend', async (_request, reply) => {
+      reply.header('date', new Date(context.now()).toUTCString());
+    });
+  }
+
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_request, body, done) => {
     done(null, body);

@@ -1,0 +1,85 @@
+import { hash } from 'node:crypto';
+import type { Mechanism } from '@payauth/core';
+import { describeAs, parseProviderError } from '../errors.ts';
+import { type FetchedToken, TokenManager } from '../token/manager.ts';
+import type { Authorization, BoundStrategy, StrategyContext } from './types.ts';
+
+/** Hashes the inputs that change a token into a cache key; the secret part is hashed again, never kept. */
+export function tokenCacheKey(parts: readonly string[]): string {
+  return `payauth:token:${hash('sha256', JSON.stringify(parts), 'base64url')}`;
+}
+
+/** Shared by the token strategies: the manager, the Authorization header and the 401 rule. */
+export function bindTokenStrategy(
+  context: StrategyContext,
+  options: {
+    mechanism: Mechanism;
+    key: string;
+    fetchToken: (signal: AbortSignal) => Promise<FetchedToken>;
+    headers: (token: string) => Record<string, string>;
+    renewMarginMs?: number;
+    backgroundRefresh?: boolean;
+    shown: () => Record<string, unknown>;
+  },
+): BoundStrategy {
+  const manager = new TokenManager({
+    key: options.key,
+    clock: context.clock,
+    fetchToken: options.fetchToken,
+    ...(context.tokenStore ? { store: context.tokenStore } : {}),
+    ...(options.renewMarginMs === undefined ? {} : { renewMarginMs: options.renewMarginMs }),
+    ...(options.backgroundRefresh === undefined ? {} : { backgroundRefresh: options.backgroundRefresh }),
+  });
+  return describeAs(
+    {
+      mechanism: options.mechanism,
+      get tokenRequests() {
+        return manager.requests;
+      },
+      async authorize(signal?: AbortSignal): Promise<Authorization> {
+        const token = await manager.getToken(signal);
+        return { headers: options.headers(token), token };
+      },
+      async onUnauthorized(authorization: Authorization) {
+        // Drop the token only if it is still the cached one; either way, one retry with the current token.
+        if (authorization.token !== undefined) await manager.invalidate(authorization.token);
+        return true;
+      },
+      close() {
+        manager.close();
+      },
+    },
+    options.shown,
+  );
+}
+
+/**
+ * POSTs to a token endpoint and reads the answer; a refusal becomes a {@link PayauthResponseError}. When the refusal
+ * came with a corrected server clock (`retryOnClock`), the request is rebuilt and sent once more.
+ */
+export async function requestToken(
+  context: StrategyContext,
+  mechanism: Mechanism,
+  build: () => { url: string; init: RequestInit },
+  read: (json: unknown) => FetchedToken | undefined,
+  signal: AbortSignal,
+  retryOnClock = false,
+): Promise<FetchedToken> {
+  for (let attempt = 0; ; attempt++) {
+    const { url, init } = build();
+    const response = await context.fetch(url, { ...init, signal });
+    const clockChanged = context.clock.observe(response);
+    const text = await response.text();
+    if (response.ok) {
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {}
+      const token = read(json);
+      if (!token) throw parseProviderError(mechanism, response.status, '', response.headers);
+      return token;
+    }
+    if (retryOnClock && clockChanged && attempt === 0) continue;
+    throw parseProviderError(mechanism, response.status, text, response.headers);
+  }
+}

@@ -1,0 +1,102 @@
+import { inspect } from 'node:util';
+import { type Mechanism, PayauthError } from '@payauth/core';
+
+/** The fields every provider error is turned into. */
+export interface ProviderErrorFields {
+  readonly status: number;
+  readonly mechanism: Mechanism;
+  /** `1002` (API-money), Fondy's `error_code`, the RFC 6749 `error`, WakaPay's `code`. */
+  readonly providerCode?: string;
+  /** The provider's message: `error_message`, `error_description`, WakaPay's `error`, API-money's `message`. */
+  readonly providerMessage?: string;
+  /** Fondy's `request_id`. */
+  readonly requestId?: string;
+  /** The `Payauth-Hint` of a payauth sandbox. */
+  readonly hint?: string;
+}
+
+/**
+ * One typed error for every provider's error shape: API-money's `{"code":"1002",…}`, Fondy's
+ * `{"error_code":403,"error_message":…,"request_id":…}`, RFC 6749's `{"error":…,"error_description":…}` and WakaPay's
+ * `{"code":0,"error":…}`. The raw body is kept non-enumerable (`body`), so logging or serialising the error never
+ * prints it.
+ *
+ * @example
+ * ```ts
+ * try { await client.json('/api/accounts') } catch (error) {
+ *   if (error instanceof PayauthResponseError && error.providerCode === '1002') …
+ * }
+ * ```
+ */
+export class PayauthResponseError extends PayauthError {
+  static override code = 'ERR_RESPONSE';
+  readonly status: number;
+  readonly mechanism: Mechanism;
+  readonly providerCode?: string;
+  readonly providerMessage?: string;
+  readonly requestId?: string;
+  readonly hint?: string;
+  declare readonly body: string;
+
+  constructor(fields: ProviderErrorFields, body: string) {
+    const parts = [`${fields.mechanism} request refused with HTTP ${fields.status}`];
+    if (fields.providerCode !== undefined) parts.push(`code ${fields.providerCode}`);
+    if (fields.providerMessage !== undefined) parts.push(fields.providerMessage);
+    if (fields.requestId !== undefined) parts.push(`request_id ${fields.requestId}`);
+    super(parts.join(': '));
+    this.status = fields.status;
+    this.mechanism = fields.mechanism;
+    if (fields.providerCode !== undefined) this.providerCode = fields.providerCode;
+    if (fields.providerMessage !== undefined) this.providerMessage = fields.providerMessage;
+    if (fields.requestId !== undefined) this.requestId = fields.requestId;
+    if (fields.hint !== undefined) this.hint = fields.hint;
+    Object.defineProperty(this, 'body', { value: body, enumerable: false });
+  }
+}
+
+/**
+ * Reads a provider's error body, whatever its shape, into {@link ProviderErrorFields}. Only short, known fields are
+ * taken (at most 200 characters each), so an echoed credential in some unknown field never reaches the message.
+ */
+export function parseProviderError(
+  mechanism: Mechanism,
+  status: number,
+  body: string,
+  headers?: Headers,
+): PayauthResponseError {
+  let json: Record<string, unknown> = {};
+  try {
+    const parsed = JSON.parse(body);
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) json = parsed;
+  } catch {}
+  const text = (value: unknown): string | undefined =>
+    typeof value === 'string' || typeof value === 'number' ? String(value).slice(0, 200) : undefined;
+  const fields: { -readonly [K in keyof ProviderErrorFields]: ProviderErrorFields[K] } = {
+    status,
+    mechanism,
+  };
+  const providerCode =
+    text(json.error_code) ??
+    text(typeof json.error === 'string' && 'error_description' in json ? json.error : undefined) ??
+    text(json.code);
+  const providerMessage =
+    text(json.error_message) ??
+    text(json.error_description) ??
+    (typeof json.code === 'number' ? text(json.error) : undefined) ??
+    text(json.message) ??
+    text(json.error);
+  if (providerCode !== undefined) fields.providerCode = providerCode;
+  if (providerMessage !== undefined) fields.providerMessage = providerMessage;
+  const requestId = text(json.request_id);
+  if (requestId !== undefined) fields.requestId = requestId;
+  const hint = headers?.get('payauth-hint');
+  if (hint) fields.hint = hint.slice(0, 300);
+  return new PayauthResponseError(fields, body);
+}
+
+/** Makes `util.inspect` and `JSON.stringify` of an object show only `shown` (secrets stay in closures anyway). */
+export function describeAs<T extends object>(target: T, shown: () => Record<string, unknown>): T {
+  Object.defineProperty(target, inspect.custom, { value: () => shown(), enumerable: false });
+  Object.defineProperty(target, 'toJSON', { value: () => shown(), enumerable: false });
+  return target;
+}
