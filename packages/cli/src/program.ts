@@ -2,10 +2,12 @@ import { InvalidOptionError, KeyMaterialError, PayauthError } from '@payauth/cor
 import { Command, CommanderError } from 'commander';
 import { registerAssertion } from './commands/assertion.ts';
 import { registerAudit } from './commands/audit.ts';
+import { registerCall } from './commands/call.ts';
 import { registerCredentials } from './commands/credentials.ts';
 import { registerDoctor } from './commands/doctor.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerSign } from './commands/sign.ts';
+import { registerToken } from './commands/token.ts';
 import { EXIT, type Io, processIo, UsageError } from './output.ts';
 
 /** Builds the `payauth` command tree. */
@@ -23,6 +25,8 @@ export function createProgram(io: Io = processIo): Command {
   registerServe(program, io);
   registerCredentials(program, io);
   registerAudit(program, io);
+  registerToken(program, io);
+  registerCall(program, io);
   const applyExit = (command: Command): void => {
     command.exitOverride();
     for (const sub of command.commands) applyExit(sub);

@@ -1,4 +1,10 @@
-import { type AssertionAlgorithm, createClientAssertion, type KidFormat } from '@payauth/core';
+import { readFileSync } from 'node:fs';
+import {
+  type AssertionAlgorithm,
+  computeThumbprints,
+  createClientAssertion,
+  type KidFormat,
+} from '@payauth/core';
 import type { Command } from 'commander';
 import { type Io, printJson, UsageError } from '../output.ts';
 import { addKeyOptions, type KeyOptions, loadKeyOptions } from './key-options.ts';
@@ -70,11 +76,20 @@ export function registerAssertion(program: Command, io: Io): void {
   )
     .option('--json', 'print JSON')
     .action((options: KeyOptions & { json?: boolean }) => {
-      const material = loadKeyOptions(options);
-      if (!material.thumbprints) throw new UsageError('no certificate: give --pfx, or --key with --cert');
-      if (options.json) printJson(io, material.thumbprints);
-      else
-        for (const [form, value] of Object.entries(material.thumbprints))
-          io.stdout(`${form.padEnd(9)} ${value}`);
+      const thumbprints =
+        options.cert !== undefined && options.key === undefined && options.pfx === undefined
+          ? computeThumbprints(readCertificate(options.cert))
+          : loadKeyOptions(options).thumbprints;
+      if (!thumbprints) throw new UsageError('no certificate: give --cert, --pfx, or --key with --cert');
+      if (options.json) printJson(io, thumbprints);
+      else for (const [form, value] of Object.entries(thumbprints)) io.stdout(`${form.padEnd(9)} ${value}`);
     });
+}
+
+function readCertificate(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    throw new UsageError(`cannot read --cert ${file}`);
+  }
 }
