@@ -90,17 +90,21 @@ export interface CliProcess {
 /** Runs `payauth …` with the repository's Node; resolves when it exits. */
 export function runPayauth(
   args: string[],
-  options: { env?: NodeJS.ProcessEnv; input?: string } = {},
+  options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const running = startPayauth(args, options);
   return running.exited.then((code) => ({ code, stdout: running.stdout, stderr: running.stderr }));
 }
 
 /** Starts `payauth …` and collects its output. */
-export function startPayauth(args: string[], options: { env?: NodeJS.ProcessEnv } = {}): CliProcess {
+export function startPayauth(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): CliProcess {
   const child = spawn(process.execPath, [join(ROOT, 'packages/cli/bin/payauth.js'), ...args], {
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...(options.cwd ? { cwd: options.cwd } : {}),
   });
   const result: CliProcess = {
     child,

@@ -21,7 +21,11 @@ export interface PayauthServerOptions {
   readonly issuer: string;
   readonly hints?: boolean;
   readonly config?: Partial<Omit<AuthConfig, 'issuer' | 'hints'>>;
-  readonly failureBudget?: { perCredential?: BudgetLimit; perAddress?: BudgetLimit };
+  readonly failureBudget?: {
+    perCredential?: BudgetLimit;
+    perAddress?: BudgetLimit;
+    whenUnavailable?: 'open' | 'closed';
+  };
   /** How often the store's change counter is polled (default 500 ms). */
   readonly pollIntervalMs?: number;
   /** A pino logger, or false for none. */
@@ -63,6 +67,13 @@ export async function createPayauthServer(options: PayauthServerOptions): Promis
     ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
   });
   await resolver.start();
+  // A store that can push change notices (PostgreSQL LISTEN/NOTIFY) clears the cache at once; polling stays as backstop.
+  const listening = store as CredentialStore & {
+    listen?: (onChange: (id: string) => void) => Promise<() => Promise<void>>;
+  };
+  const stopListening = listening.listen
+    ? await listening.listen(() => resolver.clear()).catch(() => undefined)
+    : undefined;
   const issuer = await TokenIssuer.open({
     store,
     envelope: options.envelope,
@@ -99,6 +110,7 @@ export async function createPayauthServer(options: PayauthServerOptions): Promis
       closed = true;
       await app.close();
       resolver.stop();
+      await stopListening?.();
       await audit.close();
       await state.close();
       await store.close();

@@ -4,7 +4,7 @@ import { generateIdentity } from '@payauth/client/keys';
 import { type Mechanism, mechanisms } from '@payauth/core';
 import { type CreatedCredential, CredentialService, randomText } from '@payauth/server';
 import type { Command } from 'commander';
-import { openStore } from '../open-store.ts';
+import { openSharedState, openStore } from '../open-store.ts';
 import { EXIT, type Io, printJson, UsageError } from '../output.ts';
 
 function parseMechanism(value: string): Mechanism {
@@ -39,6 +39,19 @@ function printCreated(
 interface StoreOption {
   store: string;
   json?: boolean;
+  redis?: string;
+  redisPrefix?: string;
+}
+
+/** With --redis, tells every running instance at once (they would also see it at their next poll). */
+async function announce(options: StoreOption, credentialId: string): Promise<void> {
+  if (options.redis === undefined) return;
+  const state = await openSharedState(options.redis, options.redisPrefix);
+  try {
+    await state.publishChange(credentialId);
+  } finally {
+    await state.close();
+  }
 }
 
 /** `payauth credentials create|list|rotate|revoke`. */
@@ -47,7 +60,9 @@ export function registerCredentials(program: Command, io: Io): void {
   credentials
     .command('create <mechanism>')
     .description('create a credential: hmac, app-token, private-key-jwt or api-key (secrets printed once)')
-    .requiredOption('--store <store>', 'SQLite file path')
+    .requiredOption('--store <store>', 'SQLite file path or postgres://…')
+    .option('--redis <url>', 'also notify running instances through Redis at once')
+    .option('--redis-prefix <prefix>', 'key prefix in Redis', 'payauth:')
     .option('--partner <id>', 'the owning partner (created if new)', 'default')
     .option(
       '--cert <file>',
@@ -123,7 +138,9 @@ export function registerCredentials(program: Command, io: Io): void {
   credentials
     .command('list')
     .description('list credentials (public ids only)')
-    .requiredOption('--store <store>', 'SQLite file path')
+    .requiredOption('--store <store>', 'SQLite file path or postgres://…')
+    .option('--redis <url>', 'also notify running instances through Redis at once')
+    .option('--redis-prefix <prefix>', 'key prefix in Redis', 'payauth:')
     .option('--partner <id>', 'only this partner')
     .option('--mechanism <mechanism>', 'only this mechanism')
     .option('--json', 'print a JSON array')
@@ -147,7 +164,9 @@ export function registerCredentials(program: Command, io: Io): void {
   credentials
     .command('rotate <credential>')
     .description('new secret (or certificate) now; the old one stays valid for --overlap seconds')
-    .requiredOption('--store <store>', 'SQLite file path')
+    .requiredOption('--store <store>', 'SQLite file path or postgres://…')
+    .option('--redis <url>', 'also notify running instances through Redis at once')
+    .option('--redis-prefix <prefix>', 'key prefix in Redis', 'payauth:')
     .option('--overlap <seconds>', 'how long the old secret keeps working', '86400')
     .option('--cert <file>', 'private-key-jwt: the new certificate (PEM)')
     .option('--json', 'print one JSON object')
@@ -168,6 +187,7 @@ export function registerCredentials(program: Command, io: Io): void {
           return;
         }
         printCreated(io, rotated, { overlapSeconds: options.overlap }, options.json);
+        await announce(options, rotated.id);
       } finally {
         await opened.store.close();
       }
@@ -175,7 +195,9 @@ export function registerCredentials(program: Command, io: Io): void {
   credentials
     .command('revoke <credential>')
     .description('revoke a credential; running servers refuse it within their poll interval (500 ms)')
-    .requiredOption('--store <store>', 'SQLite file path')
+    .requiredOption('--store <store>', 'SQLite file path or postgres://…')
+    .option('--redis <url>', 'also notify running instances through Redis at once')
+    .option('--redis-prefix <prefix>', 'key prefix in Redis', 'payauth:')
     .option('--json', 'print one JSON object')
     .action(async (id: string, options: StoreOption) => {
       const opened = await openStore(options.store);
@@ -198,6 +220,7 @@ export function registerCredentials(program: Command, io: Io): void {
         };
         if (options.json) printJson(io, shape);
         else io.stdout(`revoked ${revoked.mechanism} credential ${revoked.id} (${revoked.publicId})`);
+        await announce(options, revoked.id);
       } finally {
         await opened.store.close();
       }

@@ -1,9 +1,9 @@
 import { createServer } from 'node:net';
 import { CredentialService, createLogger, createPayauthServer } from '@payauth/server';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import pino from 'pino';
 import { formatDemo, seedDemo } from '../demo.ts';
-import { openStore } from '../open-store.ts';
+import { openSharedState, openStore } from '../open-store.ts';
 import { type Io, UsageError } from '../output.ts';
 
 interface ServeOptions {
@@ -17,6 +17,12 @@ interface ServeOptions {
   hmacSingleUse?: boolean;
   logLevel: string;
   pollInterval: string;
+  redis?: string;
+  redisPrefix: string;
+  failureLimit: string;
+  addressFailureLimit: string;
+  failureWindow: string;
+  budgetUnavailable: string;
 }
 
 /** `payauth serve`: the sandbox of all four providers (and the production server). */
@@ -26,7 +32,27 @@ export function registerServe(program: Command, io: Io): void {
     .description('run the server: API-money, Fondy, eMoney and WakaPay endpoints on one port')
     .option('--port <port>', 'TCP port (0: any free port)', '8080')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
-    .option('--store <store>', 'SQLite file path or :memory:', './payauth.db')
+    .option(
+      '--store <store>',
+      'SQLite file path, :memory:, or postgres://… (several instances)',
+      './payauth.db',
+    )
+    .option(
+      '--redis <url>',
+      'Redis shared state for several instances: replay records, failure budgets, change notices',
+    )
+    .option('--redis-prefix <prefix>', 'key prefix in Redis (several deployments on one Redis)', 'payauth:')
+    .option('--failure-limit <n>', 'failures per credential per window before 429', '100')
+    .option('--address-failure-limit <n>', 'failures per client address per window before 429', '1000')
+    .option('--failure-window <seconds>', 'failure budget window', '60')
+    .addOption(
+      new Option(
+        '--budget-unavailable <mode>',
+        'when Redis is down: open (serve without budgets) or closed (503)',
+      )
+        .choices(['open', 'closed'])
+        .default('open'),
+    )
     .option('--demo', "seed the documents' sample credentials and print them; implies --hints")
     .option('--hints', 'add a Payauth-Hint header naming the cause to every rejection')
     .option('--issuer <url>', 'public base URL (behind a proxy); default http://HOST:PORT')
@@ -40,7 +66,17 @@ export function registerServe(program: Command, io: Io): void {
         throw new UsageError('--port must be 0 to 65535');
       if (!/^\d{2,6}$/.test(options.pollInterval))
         throw new UsageError('--poll-interval must be milliseconds (10 or more)');
+      for (const [flag, value] of [
+        ['--failure-limit', options.failureLimit],
+        ['--address-failure-limit', options.addressFailureLimit],
+        ['--failure-window', options.failureWindow],
+      ] as const) {
+        if (!/^\d{1,9}$/.test(value) || Number(value) < 1)
+          throw new UsageError(`${flag} must be a positive whole number`);
+      }
       const port = Number(options.port);
+      const state =
+        options.redis === undefined ? undefined : await openSharedState(options.redis, options.redisPrefix);
       const opened = await openStore(options.store);
       const logger = createLogger({
         level: options.logLevel,
@@ -73,6 +109,18 @@ export function registerServe(program: Command, io: Io): void {
         },
         pollIntervalMs: Number(options.pollInterval),
         logger,
+        ...(state ? { state } : {}),
+        failureBudget: {
+          perCredential: {
+            limit: Number(options.failureLimit),
+            windowMs: Number(options.failureWindow) * 1000,
+          },
+          perAddress: {
+            limit: Number(options.addressFailureLimit),
+            windowMs: Number(options.failureWindow) * 1000,
+          },
+          whenUnavailable: options.budgetUnavailable as 'open' | 'closed',
+        },
       });
       await server.listen(actualPort, options.host);
       io.stdout(`payauth listening on http://${displayHost}:${actualPort} (store ${opened.location})`);

@@ -62,6 +62,8 @@ export class CredentialResolver {
   #unsubscribe: (() => void) | undefined;
   /** Set while the store cannot be reached: the last poll's error. */
   lastPollError: Error | undefined;
+  #lastPollAt = 0;
+  readonly #maxStaleMs: number;
 
   constructor(options: {
     store: CredentialStore;
@@ -69,8 +71,11 @@ export class CredentialResolver {
     state?: SharedState;
     pollIntervalMs?: number;
     maxEntries?: number;
+    /** How long cached credentials are trusted without a successful poll (default 5 s); then the store is needed. */
+    maxStaleMs?: number;
     now?: () => number;
   }) {
+    this.#maxStaleMs = options.maxStaleMs ?? 5000;
     this.#store = options.store;
     this.#envelope = options.envelope;
     this.#state = options.state;
@@ -82,6 +87,7 @@ export class CredentialResolver {
   /** Starts watching for changes. */
   async start(): Promise<void> {
     this.#counter = await this.#store.changeCounter();
+    this.#lastPollAt = Date.now();
     this.#timer = setInterval(() => void this.poll(), this.#pollIntervalMs);
     this.#timer.unref();
     this.#unsubscribe = this.#state?.onChange(() => this.clear());
@@ -92,6 +98,7 @@ export class CredentialResolver {
     try {
       const counter = await this.#store.changeCounter();
       this.lastPollError = undefined;
+      this.#lastPollAt = Date.now();
       if (counter !== this.#counter) {
         this.#counter = counter;
         this.clear();
@@ -120,7 +127,9 @@ export class CredentialResolver {
   ): Promise<ResolvedCredential | undefined> | ResolvedCredential | undefined {
     const key = `${mechanism}\u0000${publicId}`;
     const cached = this.#cache.get(key);
-    if (cached !== undefined) return cached ?? undefined;
+    // Positive and negative caches are bounded by freshness: past maxStaleMs without a successful poll (the store is
+    // down), a cached credential could have been revoked meanwhile, so the store must answer (and fails closed).
+    if (cached !== undefined && Date.now() - this.#lastPollAt <= this.#maxStaleMs) return cached ?? undefined;
     let pending = this.#pending.get(key);
     if (!pending) {
       const generation = this.#generation;
@@ -174,7 +183,7 @@ export class CredentialResolver {
   async resolveById(id: string): Promise<ResolvedCredential | undefined> {
     const cachedKey = `id\u0000${id}`;
     const cached = this.#cache.get(cachedKey);
-    if (cached !== undefined) return cached ?? undefined;
+    if (cached !== undefined && Date.now() - this.#lastPollAt <= this.#maxStaleMs) return cached ?? undefined;
     const generation = this.#generation;
     const record = await this.#store.getCredential(id);
     const resolved = record ? await this.resolve(record.mechanism, record.publicId) : undefined;

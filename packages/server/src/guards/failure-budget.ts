@@ -1,5 +1,6 @@
 import { InvalidOptionError } from '@payauth/core';
 import type { SharedState } from '../state/types.ts';
+import { StoreUnavailableError } from '../store/errors.ts';
 
 /** A limit of failures within a window. */
 export interface BudgetLimit {
@@ -27,14 +28,23 @@ export class FailureBudget {
   readonly #state: SharedState;
   readonly perCredential: BudgetLimit;
   readonly perAddress: BudgetLimit;
+  readonly whenUnavailable: 'open' | 'closed';
+  /** How many budget checks were skipped because the shared state was unreachable. */
+  skipped = 0;
   readonly #now: () => number;
 
   constructor(options: {
     state: SharedState;
     perCredential?: BudgetLimit;
     perAddress?: BudgetLimit;
+    /**
+     * When the shared state cannot be reached: `open` (default) skips the budget and serves (replay records still
+     * fail closed: they are correctness, budgets are defence in depth); `closed` answers 503.
+     */
+    whenUnavailable?: 'open' | 'closed';
     now?: () => number;
   }) {
+    this.whenUnavailable = options.whenUnavailable ?? 'open';
     this.#state = options.state;
     this.perCredential = options.perCredential ?? DEFAULT_FAILURE_BUDGET.perCredential;
     this.perAddress = options.perAddress ?? DEFAULT_FAILURE_BUDGET.perAddress;
@@ -51,6 +61,16 @@ export class FailureBudget {
 
   /** Seconds to wait when the address or the credential is over budget; undefined when within. */
   async check(address: string, publicId?: string): Promise<number | undefined> {
+    try {
+      return await this.#check(address, publicId);
+    } catch (error) {
+      if (this.whenUnavailable === 'closed' || !(error instanceof StoreUnavailableError)) throw error;
+      this.skipped++;
+      return undefined;
+    }
+  }
+
+  async #check(address: string, publicId?: string): Promise<number | undefined> {
     const checks: Array<Promise<{ count: number; resetAt: number }>> = [
       this.#state.peek(`fail:addr:${address}`),
     ];

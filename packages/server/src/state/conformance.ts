@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import type { SharedState } from './types.ts';
+
+/**
+ * The conformance suite of {@link SharedState}: memory and Redis pass the same tests.
+ *
+ * @param name - the implementation's name in the report
+ * @param open - opens a fresh state (a unique key prefix is enough)
+ */
+export function describeSharedStateConformance(name: string, open: () => Promise<SharedState>): void {
+  describe(`shared state conformance: ${name}`, () => {
+    const withState = async (work: (state: SharedState) => Promise<void>) => {
+      const state = await open();
+      try {
+        await work(state);
+      } finally {
+        await state.close();
+      }
+    };
+
+    it('consumeOnce: exactly one of 50 concurrent callers wins, until the TTL ends', () =>
+      withState(async (state) => {
+        const results = await Promise.all(Array.from({ length: 50 }, () => state.consumeOnce('jti:a', 300)));
+        expect(results.filter(Boolean)).toHaveLength(1);
+        expect(await state.consumeOnce('jti:b', 300)).toBe(true);
+        await new Promise((resolve) => setTimeout(resolve, 350));
+        expect(await state.consumeOnce('jti:a', 300)).toBe(true);
+      }));
+
+    it('increment counts every call exactly once, in a window; peek reads without counting', () =>
+      withState(async (state) => {
+        const counts = await Promise.all(Array.from({ length: 20 }, () => state.increment('fail:x', 400)));
+        expect(counts.map((c) => c.count).sort((a, b) => a - b)).toEqual(
+          Array.from({ length: 20 }, (_, i) => i + 1),
+        );
+        const peeked = await state.peek('fail:x');
+        expect(peeked.count).toBe(20);
+        expect(peeked.resetAt).toBeGreaterThan(Date.now());
+        expect((await state.peek('fail:none')).count).toBe(0);
+        await new Promise((resolve) => setTimeout(resolve, 450));
+        expect((await state.peek('fail:x')).count).toBe(0);
+        expect((await state.increment('fail:x', 400)).count).toBe(1);
+      }));
+
+    it('publishChange reaches every listener', () =>
+      withState(async (state) => {
+        const seen: string[] = [];
+        state.onChange((id) => seen.push(id));
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        await state.publishChange('cred_1');
+        for (let i = 0; i < 50 && seen.length === 0; i++)
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        expect(seen).toEqual(['cred_1']);
+      }));
+  });
+}

@@ -1,0 +1,48 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, beforeAll, describe } from 'vitest';
+import { describeStoreConformance } from './conformance.ts';
+import { PostgresStore } from './postgres.ts';
+
+/** Where the scale-out suites find PostgreSQL; they are skipped (and say so) when it cannot be reached. */
+export const POSTGRES_URL =
+  process.env.PAYAUTH_TEST_POSTGRES ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+async function reachable(): Promise<boolean> {
+  const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 1500 });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    await client.end();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const available = await reachable();
+if (!available)
+  console.warn(
+    `[skip] PostgreSQL store conformance: nothing answers at ${POSTGRES_URL.replace(/\/\/[^@]*@/, '//')}`,
+  );
+
+describe.skipIf(!available)('PostgreSQL', () => {
+  const databases: string[] = [];
+  const admin = new pg.Pool({ connectionString: POSTGRES_URL, max: 2 });
+  beforeAll(() => {});
+  afterAll(async () => {
+    for (const name of databases)
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {});
+    await admin.end();
+  });
+  describeStoreConformance('postgres', async () => {
+    const name = `payauth_test_${randomBytes(6).toString('hex')}`;
+    await admin.query(`CREATE DATABASE ${name}`);
+    databases.push(name);
+    const url = new URL(POSTGRES_URL);
+    url.pathname = `/${name}`;
+    const store = new PostgresStore(url.toString());
+    await store.migrate();
+    return store;
+  });
+});

@@ -1,0 +1,430 @@
+import type { Mechanism } from '@payauth/core';
+import pg from 'pg';
+import { StoreConflictError, StoreUnavailableError } from './errors.ts';
+import type {
+  Account,
+  AuditEvent,
+  CredentialRecord,
+  CredentialStore,
+  Partner,
+  SecretKind,
+  SecretRecord,
+  SigningKeyRecord,
+  StoredAuditEvent,
+} from './types.ts';
+
+/** Schema migrations, applied in order under an advisory lock (several instances may start at once). */
+export const POSTGRES_MIGRATIONS: readonly string[] = [
+  `CREATE TABLE IF NOT EXISTS payauth_partners (id TEXT PRIMARY KEY, name TEXT NOT NULL, created_at BIGINT NOT NULL);
+   CREATE TABLE payauth_credentials (
+     id TEXT PRIMARY KEY, partner_id TEXT NOT NULL REFERENCES payauth_partners(id), mechanism TEXT NOT NULL,
+     public_id TEXT NOT NULL, status TEXT NOT NULL, created_at BIGINT NOT NULL, revoked_at BIGINT,
+     options JSONB NOT NULL DEFAULT '{}', UNIQUE (mechanism, public_id));
+   CREATE TABLE payauth_secrets (
+     id TEXT PRIMARY KEY, credential_id TEXT NOT NULL REFERENCES payauth_credentials(id), kind TEXT NOT NULL,
+     value TEXT NOT NULL, not_before BIGINT NOT NULL, not_after BIGINT, created_at BIGINT NOT NULL);
+   CREATE INDEX payauth_secrets_by_credential ON payauth_secrets (credential_id);
+   CREATE TABLE payauth_counters (name TEXT PRIMARY KEY, value BIGINT NOT NULL);
+   INSERT INTO payauth_counters VALUES ('credentials', 0);
+   CREATE TABLE payauth_signing_keys (kid TEXT PRIMARY KEY, private_key TEXT NOT NULL, created_at BIGINT NOT NULL, retired_at BIGINT);
+   CREATE TABLE payauth_accounts (id TEXT NOT NULL, partner_id TEXT NOT NULL, body TEXT NOT NULL, position INTEGER NOT NULL, PRIMARY KEY (partner_id, id));
+   CREATE TABLE payauth_users (partner_id TEXT NOT NULL, position INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (partner_id, position));
+   CREATE TABLE payauth_balances (partner_id TEXT NOT NULL, currency TEXT NOT NULL, amount TEXT NOT NULL, PRIMARY KEY (partner_id, currency));
+   CREATE TABLE payauth_audit (
+     sequence BIGSERIAL PRIMARY KEY, at BIGINT NOT NULL, mechanism TEXT NOT NULL, public_id TEXT, credential_id TEXT,
+     outcome TEXT NOT NULL, reason TEXT NOT NULL, address TEXT NOT NULL, request_id TEXT NOT NULL);
+   CREATE INDEX payauth_audit_by_time ON payauth_audit (at);`,
+];
+
+/** The channel a change notice is sent on (NOTIFY in the changing transaction). */
+export const POSTGRES_CHANGE_CHANNEL = 'payauth_changes';
+
+type Row = Record<string, unknown>;
+
+function toCredential(row: Row): CredentialRecord {
+  return {
+    id: row.id as string,
+    partnerId: row.partner_id as string,
+    mechanism: row.mechanism as Mechanism,
+    publicId: row.public_id as string,
+    status: row.status as CredentialRecord['status'],
+    createdAt: Number(row.created_at),
+    ...(row.revoked_at === null ? {} : { revokedAt: Number(row.revoked_at) }),
+    options: row.options as CredentialRecord['options'],
+  };
+}
+
+function toSecret(row: Row): SecretRecord {
+  return {
+    id: row.id as string,
+    credentialId: row.credential_id as string,
+    kind: row.kind as SecretKind,
+    value: row.value as string,
+    notBefore: Number(row.not_before),
+    ...(row.not_after === null ? {} : { notAfter: Number(row.not_after) }),
+    createdAt: Number(row.created_at),
+  };
+}
+
+/** Connection-level failures become {@link StoreUnavailableError} (the server answers 503 for them). */
+function unavailable(error: unknown): never {
+  const code = (error as { code?: string })?.code ?? '';
+  if (
+    /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|57P0[1-3]|08\d{3}|53300)$/.test(code) ||
+    /terminat|timeout|Connection/i.test(String((error as Error)?.message))
+  ) {
+    throw new StoreUnavailableError('the PostgreSQL store is unreachable', { cause: error });
+  }
+  throw error;
+}
+
+/**
+ * The store for several instances: PostgreSQL through `pg`. Every change runs in a transaction that also moves the
+ * change counter and sends a NOTIFY on {@link POSTGRES_CHANGE_CHANNEL}, so instances can react at once (they also poll).
+ *
+ * @example
+ * ```ts
+ * const store = new PostgresStore('postgres://payauth@db/payauth'); await store.migrate()
+ * ```
+ */
+export class PostgresStore implements CredentialStore {
+  readonly #pool: pg.Pool;
+  #listener: pg.Client | undefined;
+
+  /** @param connection - a `postgres://` URL or a pool you manage */
+  constructor(connection: string | pg.Pool, options: { max?: number } = {}) {
+    this.#pool =
+      typeof connection === 'string'
+        ? new pg.Pool({
+            connectionString: connection,
+            max: options.max ?? 10,
+            connectionTimeoutMillis: 2000,
+            query_timeout: 5000,
+          })
+        : connection;
+    // An idle client's connection dropping must not crash the process; the next query reconnects.
+    this.#pool.on('error', () => {});
+  }
+
+  async #query(sql: string, values: unknown[] = []): Promise<Row[]> {
+    try {
+      return (await this.#pool.query(sql, values)).rows;
+    } catch (error) {
+      return unavailable(error);
+    }
+  }
+
+  async #transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.#pool.connect();
+    } catch (error) {
+      return unavailable(error);
+    }
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      if ((error as { code?: string }).code === '23505') {
+        throw new StoreConflictError('a credential with this public id already exists');
+      }
+      return unavailable(error);
+    } finally {
+      client.release();
+    }
+  }
+
+  async #bump(client: pg.PoolClient, credentialId: string): Promise<void> {
+    await client.query("UPDATE payauth_counters SET value = value + 1 WHERE name = 'credentials'");
+    await client.query('SELECT pg_notify($1, $2)', [POSTGRES_CHANGE_CHANNEL, credentialId]);
+  }
+
+  async migrate(): Promise<void> {
+    await this.#transaction(async (client) => {
+      await client.query("SELECT pg_advisory_xact_lock(hashtext('payauth-migrate'))");
+      await client.query('CREATE TABLE IF NOT EXISTS payauth_migrations (version INTEGER PRIMARY KEY)');
+      const { rows } = await client.query(
+        'SELECT COALESCE(MAX(version), 0) AS version FROM payauth_migrations',
+      );
+      for (let index = Number(rows[0].version); index < POSTGRES_MIGRATIONS.length; index++) {
+        await client.query(POSTGRES_MIGRATIONS[index]!);
+        await client.query('INSERT INTO payauth_migrations (version) VALUES ($1)', [index + 1]);
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.#listener?.end().catch(() => {});
+    await this.#pool.end().catch(() => {});
+  }
+
+  /** Listens to change notices (LISTEN on a dedicated connection); returns a function that stops. */
+  async listen(onChange: (credentialId: string) => void): Promise<() => Promise<void>> {
+    const client = new pg.Client({
+      connectionString: (this.#pool as unknown as { options: { connectionString: string } }).options
+        .connectionString,
+    });
+    client.on('error', () => {});
+    await client.connect();
+    client.on('notification', (message) => onChange(message.payload ?? ''));
+    await client.query(`LISTEN ${POSTGRES_CHANGE_CHANNEL}`);
+    this.#listener = client;
+    return async () => {
+      await client.end().catch(() => {});
+    };
+  }
+
+  async ensurePartner(partner: Partner): Promise<Partner> {
+    await this.#query(
+      'INSERT INTO payauth_partners (id, name, created_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING',
+      [partner.id, partner.name, partner.createdAt],
+    );
+    const [row] = await this.#query('SELECT * FROM payauth_partners WHERE id = $1', [partner.id]);
+    return { id: row!.id as string, name: row!.name as string, createdAt: Number(row!.created_at) };
+  }
+
+  async listPartners(): Promise<Partner[]> {
+    return (await this.#query('SELECT * FROM payauth_partners ORDER BY created_at, id')).map((row) => ({
+      id: row.id as string,
+      name: row.name as string,
+      createdAt: Number(row.created_at),
+    }));
+  }
+
+  async createCredential(credential: CredentialRecord, secrets: SecretRecord[]): Promise<void> {
+    await this.#transaction(async (client) => {
+      await client.query(
+        'INSERT INTO payauth_credentials (id, partner_id, mechanism, public_id, status, created_at, revoked_at, options) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
+        [
+          credential.id,
+          credential.partnerId,
+          credential.mechanism,
+          credential.publicId,
+          credential.status,
+          credential.createdAt,
+          credential.revokedAt ?? null,
+          JSON.stringify(credential.options),
+        ],
+      );
+      for (const secret of secrets) await this.#insertSecret(client, secret);
+      await this.#bump(client, credential.id);
+    });
+  }
+
+  async #insertSecret(client: pg.PoolClient, secret: SecretRecord): Promise<void> {
+    await client.query(
+      'INSERT INTO payauth_secrets (id, credential_id, kind, value, not_before, not_after, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+      [
+        secret.id,
+        secret.credentialId,
+        secret.kind,
+        secret.value,
+        secret.notBefore,
+        secret.notAfter ?? null,
+        secret.createdAt,
+      ],
+    );
+  }
+
+  async findCredential(mechanism: Mechanism, publicId: string): Promise<CredentialRecord | undefined> {
+    const [row] = await this.#query(
+      'SELECT * FROM payauth_credentials WHERE mechanism = $1 AND public_id = $2',
+      [mechanism, publicId],
+    );
+    return row ? toCredential(row) : undefined;
+  }
+
+  async getCredential(id: string): Promise<CredentialRecord | undefined> {
+    const [row] = await this.#query('SELECT * FROM payauth_credentials WHERE id = $1', [id]);
+    return row ? toCredential(row) : undefined;
+  }
+
+  async listCredentials(
+    filter: { partnerId?: string; mechanism?: Mechanism } = {},
+  ): Promise<CredentialRecord[]> {
+    const rows = await this.#query(
+      'SELECT * FROM payauth_credentials WHERE ($1::text IS NULL OR partner_id = $1) AND ($2::text IS NULL OR mechanism = $2) ORDER BY created_at, id',
+      [filter.partnerId ?? null, filter.mechanism ?? null],
+    );
+    return rows.map(toCredential);
+  }
+
+  async revokeCredential(id: string, at: number): Promise<boolean> {
+    return this.#transaction(async (client) => {
+      const result = await client.query(
+        "UPDATE payauth_credentials SET status = 'revoked', revoked_at = $1 WHERE id = $2 AND status = 'active'",
+        [at, id],
+      );
+      if ((result.rowCount ?? 0) > 0) {
+        await this.#bump(client, id);
+        return true;
+      }
+      return (await client.query('SELECT 1 FROM payauth_credentials WHERE id = $1', [id])).rowCount! > 0;
+    });
+  }
+
+  async rotateSecret(
+    credentialId: string,
+    kind: SecretKind,
+    oldNotAfter: number,
+    secret: SecretRecord,
+  ): Promise<void> {
+    await this.#transaction(async (client) => {
+      await client.query(
+        'UPDATE payauth_secrets SET not_after = $1 WHERE credential_id = $2 AND kind = $3 AND (not_after IS NULL OR not_after > $1)',
+        [oldNotAfter, credentialId, kind],
+      );
+      await this.#insertSecret(client, secret);
+      await this.#bump(client, credentialId);
+    });
+  }
+
+  async listSecrets(credentialId: string, now: number, kind?: SecretKind): Promise<SecretRecord[]> {
+    const rows = await this.#query(
+      'SELECT * FROM payauth_secrets WHERE credential_id = $1 AND (not_after IS NULL OR not_after > $2) AND ($3::text IS NULL OR kind = $3) ORDER BY not_before DESC, created_at DESC',
+      [credentialId, now, kind ?? null],
+    );
+    return rows.map(toSecret);
+  }
+
+  async changeCounter(): Promise<number> {
+    const [row] = await this.#query("SELECT value FROM payauth_counters WHERE name = 'credentials'");
+    return Number(row!.value);
+  }
+
+  async putSigningKey(key: SigningKeyRecord): Promise<void> {
+    await this.#query(
+      'INSERT INTO payauth_signing_keys (kid, private_key, created_at, retired_at) VALUES ($1, $2, $3, $4) ON CONFLICT (kid) DO NOTHING',
+      [key.kid, key.privateKeyCiphertext, key.createdAt, key.retiredAt ?? null],
+    );
+  }
+
+  async listSigningKeys(): Promise<SigningKeyRecord[]> {
+    return (await this.#query('SELECT * FROM payauth_signing_keys ORDER BY created_at')).map((row) => ({
+      kid: row.kid as string,
+      privateKeyCiphertext: row.private_key as string,
+      createdAt: Number(row.created_at),
+      ...(row.retired_at === null ? {} : { retiredAt: Number(row.retired_at) }),
+    }));
+  }
+
+  async retireSigningKey(kid: string, at: number): Promise<void> {
+    await this.#query(
+      'UPDATE payauth_signing_keys SET retired_at = $1 WHERE kid = $2 AND retired_at IS NULL',
+      [at, kid],
+    );
+  }
+
+  async putAccounts(partnerId: string, accounts: Account[]): Promise<void> {
+    await this.#transaction(async (client) => {
+      await client.query('DELETE FROM payauth_accounts WHERE partner_id = $1', [partnerId]);
+      for (const [position, account] of accounts.entries()) {
+        await client.query(
+          'INSERT INTO payauth_accounts (id, partner_id, body, position) VALUES ($1, $2, $3, $4)',
+          [account.id, partnerId, JSON.stringify(account), position],
+        );
+      }
+    });
+  }
+
+  async listAccounts(partnerId: string): Promise<Account[]> {
+    const rows = await this.#query(
+      'SELECT body FROM payauth_accounts WHERE partner_id = $1 ORDER BY position',
+      [partnerId],
+    );
+    // Kept as text, not JSONB: JSONB would reorder the keys of the documented shape.
+    return rows.map((row) => JSON.parse(row.body as string));
+  }
+
+  async putUsers(partnerId: string, users: Array<Record<string, string>>): Promise<void> {
+    await this.#transaction(async (client) => {
+      await client.query('DELETE FROM payauth_users WHERE partner_id = $1', [partnerId]);
+      for (const [position, user] of users.entries()) {
+        await client.query('INSERT INTO payauth_users (partner_id, position, body) VALUES ($1, $2, $3)', [
+          partnerId,
+          position,
+          JSON.stringify(user),
+        ]);
+      }
+    });
+  }
+
+  async listUsers(partnerId: string): Promise<Array<Record<string, string>>> {
+    const rows = await this.#query('SELECT body FROM payauth_users WHERE partner_id = $1 ORDER BY position', [
+      partnerId,
+    ]);
+    return rows.map((row) => JSON.parse(row.body as string));
+  }
+
+  async putBalance(partnerId: string, currency: string, amount: string): Promise<void> {
+    await this.#query(
+      'INSERT INTO payauth_balances (partner_id, currency, amount) VALUES ($1, $2, $3) ON CONFLICT (partner_id, currency) DO UPDATE SET amount = excluded.amount',
+      [partnerId, currency, amount],
+    );
+  }
+
+  async getBalance(partnerId: string, currency: string): Promise<string | undefined> {
+    const [row] = await this.#query(
+      'SELECT amount FROM payauth_balances WHERE partner_id = $1 AND currency = $2',
+      [partnerId, currency],
+    );
+    return row ? (row.amount as string) : undefined;
+  }
+
+  async appendAudit(events: AuditEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    const columns = [
+      'at',
+      'mechanism',
+      'public_id',
+      'credential_id',
+      'outcome',
+      'reason',
+      'address',
+      'request_id',
+    ];
+    // One multi-row INSERT per batch (at most 1000 rows, 8000 parameters).
+    for (let start = 0; start < events.length; start += 1000) {
+      const batch = events.slice(start, start + 1000);
+      const values: unknown[] = [];
+      const tuples = batch.map((event, index) => {
+        values.push(
+          event.at,
+          event.mechanism,
+          event.publicId ?? null,
+          event.credentialId ?? null,
+          event.outcome,
+          event.reason,
+          event.address,
+          event.requestId,
+        );
+        return `(${columns.map((_, column) => `$${index * columns.length + column + 1}`).join(', ')})`;
+      });
+      await this.#query(
+        `INSERT INTO payauth_audit (${columns.join(', ')}) VALUES ${tuples.join(', ')}`,
+        values,
+      );
+    }
+  }
+
+  async listAudit(filter: { since?: number; limit?: number } = {}): Promise<StoredAuditEvent[]> {
+    const rows = await this.#query(
+      'SELECT * FROM payauth_audit WHERE at >= $1 ORDER BY sequence DESC LIMIT $2',
+      [filter.since ?? 0, filter.limit ?? 1000],
+    );
+    return rows.reverse().map((row) => ({
+      sequence: Number(row.sequence),
+      at: Number(row.at),
+      mechanism: row.mechanism as AuditEvent['mechanism'],
+      ...(row.public_id === null ? {} : { publicId: row.public_id as string }),
+      ...(row.credential_id === null ? {} : { credentialId: row.credential_id as string }),
+      outcome: row.outcome as AuditEvent['outcome'],
+      reason: row.reason as string,
+      address: row.address as string,
+      requestId: row.request_id as string,
+    }));
+  }
+}
