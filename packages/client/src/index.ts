@@ -16,4 +16,5 @@ export * from './errors.ts';
 export * from './keys/index.ts';
 export * from './presets.ts';
 export * from './token/manager.ts';
+export * from './token/redis-store.ts';
 export * from './token/store.ts';

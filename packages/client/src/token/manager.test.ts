@@ -128,3 +128,31 @@ describe('ServerClock', () => {
     expect(clock.offsetMs).toBe(0);
   });
 });
+
+describe('TokenManager with a shared store that fails', () => {
+  it('falls back to its own single-flight when the store throws', async () => {
+    const clock = new ServerClock();
+    const broken = {
+      get: async () => {
+        throw new Error('redis down');
+      },
+      set: async () => {
+        throw new Error('redis down');
+      },
+      delete: async () => {},
+      lease: async () => {
+        throw new Error('redis down');
+      },
+    };
+    let calls = 0;
+    const manager = new TokenManager({
+      key: 'k',
+      clock,
+      store: broken,
+      fetchToken: async () => ({ token: `t${++calls}`, expiresIn: 3600 }),
+    });
+    const tokens = await Promise.all(Array.from({ length: 20 }, () => manager.getToken()));
+    expect(new Set(tokens)).toEqual(new Set(['t1']));
+    expect(calls).toBe(1);
+  });
+});

@@ -101,7 +101,10 @@ export class TokenManager {
   }
 
   async #refresh(): Promise<TokenEntry> {
-    const shared = await this.#store.get(this.#options.key);
+    // A shared store that is down must not stop this process: it falls back to its own single-flight.
+    const shared = await Promise.resolve()
+      .then(() => this.#store.get(this.#options.key))
+      .catch(() => undefined);
     if (this.#fresh(shared)) return this.#keep(shared);
     if (this.#store.lease) return this.#refreshWithLease();
     return this.#keep(await this.#fetch(), true);

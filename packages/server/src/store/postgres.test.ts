@@ -1,26 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe } from 'vitest';
+import { POSTGRES_URL, postgresReachable } from '../../../../test/support/services.ts';
 import { describeStoreConformance } from './conformance.ts';
 import { PostgresStore } from './postgres.ts';
 
-/** Where the scale-out suites find PostgreSQL; they are skipped (and say so) when it cannot be reached. */
-export const POSTGRES_URL =
-  process.env.PAYAUTH_TEST_POSTGRES ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-
-async function reachable(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 1500 });
-  client.on('error', () => {});
-  try {
-    await client.connect();
-    await client.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const available = await reachable();
+const available = await postgresReachable();
 if (!available)
   console.warn(
     `[skip] PostgreSQL store conformance: nothing answers at ${POSTGRES_URL.replace(/\/\/[^@]*@/, '//')}`,

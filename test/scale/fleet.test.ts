@@ -1,0 +1,57 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, startTestServer, type TestServer } from '../support/servers.ts';
+import { REDIS_URL, redisReachable } from '../support/services.ts';
+
+// Eight client processes share one credential through a Redis token store: cold, exactly one token request; after
+// the token expires, exactly one more. Counted at the server.
+const run = promisify(execFile);
+const ready = await redisReachable();
+if (!ready) console.warn('[skip] fleet suite: Redis is not reachable (.ci/run starts it)');
+
+describe.skipIf(!ready)('a fleet of 8 processes sharing a Redis token store', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer({ config: { apiKey: { lifetimeSeconds: 4 } } });
+  });
+  afterAll(() => t.close());
+
+  it('makes one token request when cold and one per expiry', async () => {
+    const since = Date.now();
+    const prefix = `payauth-test:${randomBytes(4).toString('hex')}:`;
+    // Moments: a cold start, a cached call, and one after the 4 s token (renewed 1 s early) has expired.
+    const start = Date.now() + 3000;
+    const moments = [start, start + 500, start + 4200].map(String);
+    const workers = Array.from({ length: 8 }, () =>
+      run(
+        process.execPath,
+        [
+          `${ROOT}test/support/fleet-worker.ts`,
+          t.url,
+          REDIS_URL,
+          prefix,
+          t.demo['api-key'].apiKey,
+          t.demo['api-key'].apiSecret,
+          ...moments,
+        ],
+        {
+          cwd: ROOT,
+        },
+      ),
+    );
+    const results = (await Promise.all(workers)).map(
+      (r) => JSON.parse(r.stdout) as { statuses: number[]; tokenRequests: number },
+    );
+    expect(results.every((r) => r.statuses.every((s) => s === 200))).toBe(true);
+    const total = results.reduce((sum, r) => sum + r.tokenRequests, 0);
+    await t.server.context.audit.flush();
+    const atServer = (await t.server.context.store.listAudit({ since, limit: 10_000 })).filter(
+      (e) => e.mechanism === 'api-key' && e.outcome === 'success',
+    ).length;
+    console.info(`fleet of 8: ${atServer} token requests at the server over one cold start and one expiry`);
+    expect(total).toBe(2);
+    expect(atServer).toBe(2);
+  }, 30_000);
+});
