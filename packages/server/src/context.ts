@@ -181,25 +181,31 @@ export function rejectWith(
   return reject(context, request, new RejectionError(code, reason), facts);
 }
 
-/** Answers 429 when the address or credential is over its failure budget; undefined when within. */
-export async function refuseOverBudget(
+/**
+ * Answers 429 when the address or credential is over its failure budget; undefined when within. Synchronous (no
+ * promise at all) when the shared state can answer at once, which is the hot path of a single instance.
+ */
+export function refuseOverBudget(
   context: AuthContext,
   request: AuthRequest,
   facts: RejectionFacts,
-): Promise<PublicResponse | undefined> {
-  const retryAfter = await context.budget.check(request.address, facts.publicId?.slice(0, 64));
-  if (retryAfter === undefined) return undefined;
-  return rejectWith(
-    context,
-    request,
-    'ERR_RATE_LIMITED',
-    `over the failure budget, retry in ${retryAfter} s`,
-    {
-      ...facts,
-      countFailure: false,
-      retryAfterSeconds: retryAfter,
-    },
-  );
+): Promise<PublicResponse | undefined> | undefined {
+  const checked = context.budget.check(request.address, facts.publicId?.slice(0, 64));
+  const refuse = (retryAfter: number | undefined) =>
+    retryAfter === undefined
+      ? undefined
+      : rejectWith(
+          context,
+          request,
+          'ERR_RATE_LIMITED',
+          `over the failure budget, retry in ${retryAfter} s`,
+          {
+            ...facts,
+            countFailure: false,
+            retryAfterSeconds: retryAfter,
+          },
+        );
+  return checked instanceof Promise ? checked.then(refuse) : refuse(checked);
 }
 
 /** Records a successful authentication in the audit trail. */

@@ -26,6 +26,10 @@ export interface PayauthServerOptions {
     perAddress?: BudgetLimit;
     whenUnavailable?: 'open' | 'closed';
   };
+  /** Algorithm of new token-signing keys: EdDSA (default; ~10x faster to sign) or RS256. */
+  readonly tokenAlgorithm?: 'EdDSA' | 'RS256';
+  /** Audit rows for successes: counted per second (default) or one per request. */
+  readonly auditSuccesses?: 'each' | 'per-second';
   /** How often the store's change counter is polled (default 500 ms). */
   readonly pollIntervalMs?: number;
   /** A pino logger, or false for none. */
@@ -80,7 +84,10 @@ export async function createPayauthServer(options: PayauthServerOptions): Promis
     issuer: options.issuer.replace(/\/+$/, ''),
     now,
   });
-  const audit = new AuditRecorder({ store });
+  const audit = new AuditRecorder({
+    store,
+    ...(options.auditSuccesses ? { successes: options.auditSuccesses } : {}),
+  });
   const config = defaultAuthConfig(options.issuer, { hints: options.hints ?? false, ...options.config });
   const context: AuthContext = {
     config,

@@ -36,7 +36,7 @@ export function registerAudit(program: Command, io: Io): void {
         else {
           for (const e of events) {
             io.stdout(
-              `${new Date(e.at).toISOString()} ${e.outcome.padEnd(7)} ${e.mechanism.padEnd(15)} ${e.reason.padEnd(32)} ${e.publicId ?? '-'} ${e.address} ${e.requestId}`,
+              `${new Date(e.at).toISOString()} ${e.outcome.padEnd(7)} ${`×${e.count ?? 1}`.padEnd(6)} ${e.mechanism.padEnd(15)} ${e.reason.padEnd(32)} ${e.publicId ?? '-'} ${e.address} ${e.requestId}`,
             );
           }
         }

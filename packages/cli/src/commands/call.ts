@@ -1,6 +1,6 @@
 import { createClient } from '@payauth/client';
 import type { Command } from 'commander';
-import { EXIT, type Io, UsageError } from '../output.ts';
+import { EXIT, type Io, printJson, UsageError } from '../output.ts';
 import { AUTH_NAMES, type AuthOptions, addAuthOptions, buildClientOptions } from './auth-options.ts';
 
 function collect(value: string, previous: string[] = []): string[] {
@@ -16,7 +16,8 @@ export function registerCall(program: Command, io: Io): void {
       .requiredOption('--auth <name>', `preset or mechanism: ${AUTH_NAMES.join(', ')}`)
       .option('-d, --data <body>', 'request body (JSON is sent as application/json)')
       .option('-H, --header <header>', 'extra header "Name: value" (repeatable)', collect)
-      .option('-i, --include', 'print the response headers'),
+      .option('-i, --include', 'print the response headers')
+      .option('--json', 'print {status, headers, body} as one JSON object'),
   )
     .addHelpText(
       'after',
@@ -26,7 +27,13 @@ export function registerCall(program: Command, io: Io): void {
       async (
         method: string,
         url: string,
-        options: AuthOptions & { auth: string; data?: string; header?: string[]; include?: boolean },
+        options: AuthOptions & {
+          auth: string;
+          data?: string;
+          header?: string[];
+          include?: boolean;
+          json?: boolean;
+        },
       ) => {
         const client = createClient(buildClientOptions(options.auth, options));
         const headers = new Headers();
@@ -50,12 +57,24 @@ export function registerCall(program: Command, io: Io): void {
           ...(options.data === undefined ? {} : { body: options.data }),
         });
         const body = await response.text();
+        client.close();
+        process.exitCode = response.ok ? EXIT.ok : EXIT.rejected;
+        if (options.json) {
+          let parsed: unknown = body;
+          try {
+            parsed = JSON.parse(body);
+          } catch {}
+          printJson(io, {
+            status: response.status,
+            headers: Object.fromEntries(response.headers),
+            body: parsed,
+          });
+          return;
+        }
         io.stdout(`HTTP ${response.status} ${response.statusText}`);
         if (options.include) for (const [name, value] of response.headers) io.stdout(`${name}: ${value}`);
         if (options.include) io.stdout('');
         if (body) io.stdout(body);
-        client.close();
-        process.exitCode = response.ok ? EXIT.ok : EXIT.rejected;
       },
     );
 }

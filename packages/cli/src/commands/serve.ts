@@ -23,6 +23,8 @@ interface ServeOptions {
   addressFailureLimit: string;
   failureWindow: string;
   budgetUnavailable: string;
+  auditEachSuccess?: boolean;
+  tokenAlg: string;
 }
 
 /** `payauth serve`: the sandbox of all four providers (and the production server). */
@@ -58,6 +60,15 @@ export function registerServe(program: Command, io: Io): void {
     .option('--issuer <url>', 'public base URL (behind a proxy); default http://HOST:PORT')
     .option('--strict', 'app-token strict mode: recent dates only, each signature once')
     .option('--hmac-single-use', 'accept each hmac header once')
+    .addOption(
+      new Option('--token-alg <alg>', 'algorithm of new token-signing keys')
+        .choices(['EdDSA', 'RS256'])
+        .default('EdDSA'),
+    )
+    .option(
+      '--audit-each-success',
+      'one audit row per successful request (default: successes counted per second)',
+    )
     .option('--log-level <level>', 'pino level: fatal, error, warn, info, debug, silent', 'info')
     .option('--poll-interval <ms>', 'how often the store is checked for credential changes', '500')
     .addHelpText('after', '\nExample:\n  $ payauth serve --port 8080 --store ./payauth.db --demo')
@@ -108,6 +119,8 @@ export function registerServe(program: Command, io: Io): void {
             : {}),
         },
         pollIntervalMs: Number(options.pollInterval),
+        auditSuccesses: options.auditEachSuccess ? 'each' : 'per-second',
+        tokenAlgorithm: options.tokenAlg as 'EdDSA' | 'RS256',
         logger,
         ...(state ? { state } : {}),
         failureBudget: {

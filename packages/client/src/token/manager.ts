@@ -100,17 +100,18 @@ export class TokenManager {
     return (await raceAbort(this.#inflight, signal)).token;
   }
 
-  async #refresh(): Promise<TokenEntry> {
+  /** `replacing`: the token a background refresh replaces (a shared copy of it does not count as fresh). */
+  async #refresh(replacing?: string): Promise<TokenEntry> {
     // A shared store that is down must not stop this process: it falls back to its own single-flight.
     const shared = await Promise.resolve()
       .then(() => this.#store.get(this.#options.key))
       .catch(() => undefined);
-    if (this.#fresh(shared)) return this.#keep(shared);
-    if (this.#store.lease) return this.#refreshWithLease();
+    if (this.#fresh(shared) && shared.token !== replacing) return this.#keep(shared);
+    if (this.#store.lease) return this.#refreshWithLease(replacing);
     return this.#keep(await this.#fetch(), true);
   }
 
-  async #refreshWithLease(): Promise<TokenEntry> {
+  async #refreshWithLease(replacing?: string): Promise<TokenEntry> {
     const store = this.#store;
     const deadline = Date.now() + (this.#options.leaseWaitMs ?? 10_000);
     for (;;) {
@@ -124,7 +125,7 @@ export class TokenManager {
       if (leased) {
         try {
           const again = await store.get(this.#options.key);
-          if (this.#fresh(again)) return this.#keep(again);
+          if (this.#fresh(again) && again.token !== replacing) return this.#keep(again);
           return this.#keep(await this.#fetch(), true);
         } finally {
           await store.release?.(this.#options.key).catch(() => {});
@@ -132,7 +133,7 @@ export class TokenManager {
       }
       await sleep(25);
       const shared = await Promise.resolve(store.get(this.#options.key)).catch(() => undefined);
-      if (this.#fresh(shared)) return this.#keep(shared);
+      if (this.#fresh(shared) && shared.token !== replacing) return this.#keep(shared);
       if (Date.now() > deadline) return this.#keep(await this.#fetch(), true);
     }
   }
@@ -158,8 +159,11 @@ export class TokenManager {
     clearTimeout(this.#timer);
     const delay = Math.max(1000, entry.expiresAt - this.#margin - this.#options.clock.now() - 1000);
     this.#timer = setTimeout(() => {
-      this.#local = undefined;
-      this.getToken().catch(() => {});
+      // The current token stays in use until the new one arrives: callers never wait for a background refresh.
+      this.#inflight ??= this.#refresh(entry.token).finally(() => {
+        this.#inflight = undefined;
+      });
+      this.#inflight.catch(() => {});
     }, delay);
     this.#timer.unref();
   }

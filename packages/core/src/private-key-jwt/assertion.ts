@@ -196,7 +196,10 @@ export function decodeClientAssertion(assertion: unknown): DecodedAssertion {
     payload,
     signingInput: `${headerPart}.${payloadPart}`,
     signature,
-    digest: hash('sha256', assertion, 'base64url'),
+    // Computed on first use only: an assertion with a jti is replay-keyed by it and never needs its hash.
+    get digest() {
+      return hash('sha256', assertion, 'base64url');
+    },
   };
 }
 

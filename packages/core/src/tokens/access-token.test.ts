@@ -64,6 +64,29 @@ describe('access tokens', () => {
     }
   });
 
+  it('signs and verifies EdDSA (Ed25519), refusing a header that names another algorithm', () => {
+    const ed = generateKeyPairSync('ed25519').privateKey;
+    const edKeys = new Map([['e1', createPublicKey(ed)]]);
+    const signed = signAccessToken(
+      { iss: issuer, sub: 'c', partner: 'p', mechanism: 'app-token' },
+      60,
+      { kid: 'e1', privateKey: ed },
+      now,
+    );
+    expect(JSON.parse(Buffer.from(signed.token.split('.')[0]!, 'base64url').toString()).alg).toBe('EdDSA');
+    expect(verifyAccessToken(signed.token, { keys: edKeys, issuer, now }).sub).toBe('c');
+    const [, payload, signature] = signed.token.split('.');
+    const relabelled = `${Buffer.from('{"alg":"RS256","typ":"at+jwt","kid":"e1"}').toString('base64url')}.${payload}.${signature}`;
+    expect(codeOf(() => verifyAccessToken(relabelled, { keys: edKeys, issuer, now }))).toBe(
+      'ERR_TOKEN_INVALID',
+    );
+    expect(publicJwk({ kid: 'e1', privateKey: ed })).toMatchObject({
+      kty: 'OKP',
+      crv: 'Ed25519',
+      alg: 'EdDSA',
+    });
+  });
+
   it('publishes the public JWK only', () => {
     const jwk = publicJwk(key);
     expect(jwk).toMatchObject({ kty: 'RSA', kid: 'k1', alg: 'RS256', use: 'sig' });

@@ -19,14 +19,24 @@ export interface AccessTokenClaims {
   readonly jti: string;
 }
 
-/** A server signing key: RS256, with the `kid` published in the JWKS. */
+/** Algorithms of issued tokens: EdDSA (Ed25519, the default: ~10x faster to sign than RS256) or RS256. */
+export type AccessTokenAlgorithm = 'EdDSA' | 'RS256';
+
+/** A server signing key, with the `kid` published in the JWKS; its algorithm follows from its type. */
 export interface SigningKey {
   readonly kid: string;
   readonly privateKey: KeyObject;
 }
 
+/** The JWS algorithm of a key: EdDSA for Ed25519, RS256 for RSA; undefined for any other type. */
+export function accessTokenAlgorithm(key: KeyObject): AccessTokenAlgorithm | undefined {
+  if (key.asymmetricKeyType === 'ed25519') return 'EdDSA';
+  if (key.asymmetricKeyType === 'rsa') return 'RS256';
+  return undefined;
+}
+
 /**
- * Signs an access token (RS256 compact JWS) with node:crypto.
+ * Signs an access token (compact JWS, EdDSA or RS256 by the key's type) with node:crypto.
  *
  * @example
  * ```ts
@@ -46,9 +56,15 @@ export function signAccessToken(
     exp: iat + lifetimeSeconds,
     jti: randomBytes(12).toString('base64url'),
   };
-  const header = encodeBase64url(JSON.stringify({ alg: 'RS256', typ: 'at+jwt', kid: key.kid }));
+  const alg = accessTokenAlgorithm(key.privateKey);
+  if (alg === undefined) throw new TypeError('signing keys are Ed25519 or RSA');
+  const header = encodeBase64url(JSON.stringify({ alg, typ: 'at+jwt', kid: key.kid }));
   const input = `${header}.${encodeBase64url(JSON.stringify(full))}`;
-  const signature = sign('sha256', Buffer.from(input, 'utf8'), key.privateKey).toString('base64url');
+  const signature = sign(
+    alg === 'EdDSA' ? null : 'sha256',
+    Buffer.from(input, 'utf8'),
+    key.privateKey,
+  ).toString('base64url');
   return { token: `${input}.${signature}`, claims: full };
 }
 
@@ -58,7 +74,8 @@ export const ACCESS_TOKEN_MAX_LENGTH = 4096;
 const COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 /**
- * Verifies an access token issued by {@link signAccessToken}: shape, `kid` known, RS256 signature, `iss`, `exp`.
+ * Verifies an access token issued by {@link signAccessToken}: shape, `kid` known, the key's algorithm, signature,
+ * `iss`, `exp`.
  * Throws `ERR_TOKEN_INVALID` or `ERR_TOKEN_EXPIRED`; never echoes the token.
  *
  * @example
@@ -86,16 +103,19 @@ export function verifyAccessToken(
     throw new RejectionError('ERR_TOKEN_INVALID', 'the token does not decode');
   }
   const key = typeof header.kid === 'string' ? options.keys.get(header.kid) : undefined;
-  if (header.alg !== 'RS256' || key === undefined) {
+  // The algorithm is the key's, never the header's choice: a header naming another one is refused.
+  if (key === undefined || header.alg !== accessTokenAlgorithm(key)) {
     throw new RejectionError('ERR_TOKEN_INVALID', 'unknown signing key or algorithm');
   }
   const signature = decodeBase64url(signaturePart);
-  if (
-    signature === undefined ||
-    !verify('sha256', Buffer.from(`${headerPart}.${payloadPart}`, 'utf8'), key, signature)
-  ) {
-    throw new RejectionError('ERR_TOKEN_INVALID', 'the token signature does not verify');
+  let valid = false;
+  try {
+    const data = Buffer.from(`${headerPart}.${payloadPart}`, 'utf8');
+    valid = signature !== undefined && verify(header.alg === 'EdDSA' ? null : 'sha256', data, key, signature);
+  } catch {
+    // A key and signature OpenSSL cannot pair is a bad token, never a server error.
   }
+  if (!valid) throw new RejectionError('ERR_TOKEN_INVALID', 'the token signature does not verify');
   if (claims.iss !== options.issuer || typeof claims.exp !== 'number' || typeof claims.sub !== 'string') {
     throw new RejectionError('ERR_TOKEN_INVALID', 'the token was not issued here');
   }
@@ -115,5 +135,5 @@ export function verifyAccessToken(
  */
 export function publicJwk(key: SigningKey): Record<string, string> {
   const jwk = createPublicKey(key.privateKey).export({ format: 'jwk' }) as Record<string, string>;
-  return { ...jwk, kid: key.kid, alg: 'RS256', use: 'sig' };
+  return { ...jwk, kid: key.kid, alg: accessTokenAlgorithm(key.privateKey) ?? 'RS256', use: 'sig' };
 }

@@ -13,7 +13,10 @@ import type { AuditEvent, CredentialStore } from '../store/types.ts';
 export class AuditRecorder {
   readonly #store: CredentialStore;
   readonly #maxPending: number;
+  readonly #successes: 'each' | 'per-second';
   #pending: AuditEvent[] = [];
+  /** Successes of the current flush window, one row per (second, mechanism, credential, address) with a count. */
+  #aggregated = new Map<string, { -readonly [K in keyof AuditEvent]: AuditEvent[K] } & { count: number }>();
   #timer: NodeJS.Timeout;
   #flushing: Promise<void> = Promise.resolve();
   /** Events that could not be kept because the queue was full. */
@@ -21,8 +24,19 @@ export class AuditRecorder {
   /** Set while the last flush failed (the events stay queued for the next one). */
   lastError: Error | undefined;
 
-  constructor(options: { store: CredentialStore; flushIntervalMs?: number; maxPending?: number }) {
+  constructor(options: {
+    store: CredentialStore;
+    flushIntervalMs?: number;
+    maxPending?: number;
+    /**
+     * `per-second` (default): successes are counted per second, mechanism, credential and address — one row with a
+     * `count`, so a busy API does not write one row per request; failures are always one row each.
+     * `each`: one row per success too.
+     */
+    successes?: 'each' | 'per-second';
+  }) {
     this.#store = options.store;
+    this.#successes = options.successes ?? 'per-second';
     this.#maxPending = options.maxPending ?? 100_000;
     this.#timer = setInterval(() => void this.flush(), options.flushIntervalMs ?? 200);
     this.#timer.unref();
@@ -30,6 +44,20 @@ export class AuditRecorder {
 
   /** Queues one event. */
   record(event: AuditEvent): void {
+    if (event.outcome === 'success' && this.#successes === 'per-second') {
+      const key = `${Math.floor(event.at / 1000)}|${event.mechanism}|${event.credentialId}|${event.address}`;
+      const existing = this.#aggregated.get(key);
+      if (existing) {
+        existing.count++;
+        return;
+      }
+      if (this.#aggregated.size >= this.#maxPending) {
+        this.dropped++;
+        return;
+      }
+      this.#aggregated.set(key, { ...event, count: 1 });
+      return;
+    }
     if (this.#pending.length >= this.#maxPending) {
       this.dropped++;
       return;
@@ -40,6 +68,10 @@ export class AuditRecorder {
   /** Writes the queued events now. */
   flush(): Promise<void> {
     this.#flushing = this.#flushing.then(async () => {
+      if (this.#aggregated.size > 0) {
+        this.#pending.push(...this.#aggregated.values());
+        this.#aggregated = new Map();
+      }
       if (this.#pending.length === 0) return;
       const batch = this.#pending;
       this.#pending = [];

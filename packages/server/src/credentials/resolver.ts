@@ -71,11 +71,11 @@ export class CredentialResolver {
     state?: SharedState;
     pollIntervalMs?: number;
     maxEntries?: number;
-    /** How long cached credentials are trusted without a successful poll (default 5 s); then the store is needed. */
+    /** How long cached credentials are trusted without a successful poll (default 1 s, the revocation bound); then the store is needed. */
     maxStaleMs?: number;
     now?: () => number;
   }) {
-    this.#maxStaleMs = options.maxStaleMs ?? 5000;
+    this.#maxStaleMs = options.maxStaleMs ?? 1000;
     this.#store = options.store;
     this.#envelope = options.envelope;
     this.#state = options.state;
@@ -179,11 +179,15 @@ export class CredentialResolver {
     };
   }
 
-  /** Resolves by internal id (bearer tokens carry it as `sub`). */
-  async resolveById(id: string): Promise<ResolvedCredential | undefined> {
+  /** Resolves by internal id (bearer tokens carry it as `sub`); synchronous when cached. */
+  resolveById(id: string): ResolvedCredential | undefined | Promise<ResolvedCredential | undefined> {
     const cachedKey = `id\u0000${id}`;
     const cached = this.#cache.get(cachedKey);
     if (cached !== undefined && Date.now() - this.#lastPollAt <= this.#maxStaleMs) return cached ?? undefined;
+    return this.#loadById(id, cachedKey);
+  }
+
+  async #loadById(id: string, cachedKey: string): Promise<ResolvedCredential | undefined> {
     const generation = this.#generation;
     const record = await this.#store.getCredential(id);
     const resolved = record ? await this.resolve(record.mechanism, record.publicId) : undefined;

@@ -59,10 +59,28 @@ export class FailureBudget {
     this.#now = options.now ?? Date.now;
   }
 
-  /** Seconds to wait when the address or the credential is over budget; undefined when within. */
-  async check(address: string, publicId?: string): Promise<number | undefined> {
+  /**
+   * Seconds to wait when the address or the credential is over budget; undefined when within. Answers without a
+   * promise when the state can (in-process memory).
+   */
+  check(address: string, publicId?: string): number | undefined | Promise<number | undefined> {
+    const state = this.#state;
+    if (state.peekNow) {
+      return this.#decide(
+        state.peekNow(`fail:addr:${address}`),
+        publicId === undefined ? undefined : state.peekNow(`fail:cred:${publicId}`),
+      );
+    }
+    return this.#checkAsync(address, publicId);
+  }
+
+  async #checkAsync(address: string, publicId?: string): Promise<number | undefined> {
     try {
-      return await this.#check(address, publicId);
+      const [byAddress, byCredential] = await Promise.all([
+        this.#state.peek(`fail:addr:${address}`),
+        publicId === undefined ? undefined : this.#state.peek(`fail:cred:${publicId}`),
+      ]);
+      return this.#decide(byAddress, byCredential);
     } catch (error) {
       if (this.whenUnavailable === 'closed' || !(error instanceof StoreUnavailableError)) throw error;
       this.skipped++;
@@ -70,17 +88,14 @@ export class FailureBudget {
     }
   }
 
-  async #check(address: string, publicId?: string): Promise<number | undefined> {
-    const checks: Array<Promise<{ count: number; resetAt: number }>> = [
-      this.#state.peek(`fail:addr:${address}`),
-    ];
-    if (publicId !== undefined) checks.push(this.#state.peek(`fail:cred:${publicId}`));
-    const [byAddress, byCredential] = await Promise.all(checks);
-    const over = [
-      byAddress!.count >= this.perAddress.limit ? byAddress!.resetAt : 0,
+  #decide(
+    byAddress: { count: number; resetAt: number },
+    byCredential: { count: number; resetAt: number } | undefined,
+  ): number | undefined {
+    const resetAt = Math.max(
+      byAddress.count >= this.perAddress.limit ? byAddress.resetAt : 0,
       byCredential && byCredential.count >= this.perCredential.limit ? byCredential.resetAt : 0,
-    ];
-    const resetAt = Math.max(...over);
+    );
     return resetAt > 0 ? Math.max(1, Math.ceil((resetAt - this.#now()) / 1000)) : undefined;
   }
 

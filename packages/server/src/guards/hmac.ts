@@ -1,10 +1,11 @@
 import {
   checkHmacClock,
   diagnoseHmacHeader,
+  HMAC_VERSION,
   type HmacHeader,
+  matchesHmacSignature,
   parseHmacHeader,
   RejectionError,
-  verifyHmac,
 } from '@payauth/core';
 import {
   type AuthContext,
@@ -52,9 +53,14 @@ export function createHmacGuard(context: AuthContext): (request: AuthRequest) =>
       };
     }
     const facts: RejectionFacts = { ...FACTS, publicId: header.accessKey };
-    const over = await refuseOverBudget(context, request, facts);
-    if (over) return { ok: false, response: over };
-    const credential = await context.resolver.resolve('hmac', header.accessKey);
+    const over = refuseOverBudget(context, request, facts);
+    // Sync fast path: with in-process state and a cached credential, nothing here needs a promise.
+    if (over !== undefined) {
+      const response = await over;
+      if (response) return { ok: false, response };
+    }
+    const resolved = context.resolver.resolve('hmac', header.accessKey);
+    const credential = resolved instanceof Promise ? await resolved : resolved;
     if (!credential) {
       return {
         ok: false,
@@ -106,20 +112,24 @@ function verifyWithLiveKeys(
   now: number,
   window: { maxAgeMs: number; maxFutureMs: number },
 ): void {
-  const keys = credential.hmacKeys.filter((k) => isLive(k, now));
-  if (keys.length === 0)
-    throw new RejectionError('ERR_CREDENTIAL_REVOKED', 'the access key has no live secret');
-  checkHmacClock(header.timestamp, now, window);
-  let last: unknown;
-  for (const { key } of keys) {
-    try {
-      verifyHmac(header, { secretKey: key, now, ...window });
-      return;
-    } catch (error) {
-      last = error;
-    }
+  if (header.version !== HMAC_VERSION) {
+    throw new RejectionError(
+      'ERR_HMAC_VERSION_UNSUPPORTED',
+      `version ${header.version} is not supported (only 1)`,
+    );
   }
-  throw last;
+  checkHmacClock(header.timestamp, now, window);
+  // No array is built per request: the live keys (two during a rotation) are tried in place.
+  let live = 0;
+  for (const entry of credential.hmacKeys) {
+    if (!isLive(entry, now)) continue;
+    live++;
+    if (matchesHmacSignature(header, entry.key)) return;
+  }
+  if (live === 0) throw new RejectionError('ERR_CREDENTIAL_REVOKED', 'the access key has no live secret');
+  throw new RejectionError('ERR_HMAC_SIGNATURE_MISMATCH', 'the signature does not match', {
+    accessKey: header.accessKey,
+  });
 }
 
 /**

@@ -77,13 +77,13 @@ export class MemorySharedState implements SharedState {
   }
 
   async peek(key: string): Promise<{ count: number; resetAt: number }> {
-    const entry = this.#live(`count:${key}`);
-    return entry ? { count: entry.count, resetAt: entry.expiresAt } : { count: 0, resetAt: 0 };
+    return this.peekNow(key);
   }
 
   /** The peek without a promise, for the hot path of a single-process server. */
-  peekNow(key: string): number {
-    return this.#live(`count:${key}`)?.count ?? 0;
+  peekNow(key: string): { count: number; resetAt: number } {
+    const entry = this.#live(`count:${key}`);
+    return entry ? { count: entry.count, resetAt: entry.expiresAt } : { count: 0, resetAt: 0 };
   }
 
   async publishChange(credentialId: string): Promise<void> {

@@ -15,6 +15,8 @@ export interface SharedState {
   increment(key: string, ttlMs: number): Promise<{ count: number; resetAt: number }>;
   /** The counter's value now (0 when absent or expired) and when its window ends. */
   peek(key: string): Promise<{ count: number; resetAt: number }>;
+  /** The same without a promise, for state that can answer at once (in-process memory). */
+  peekNow?(key: string): { count: number; resetAt: number };
   /** Tells every instance (this one included) that a credential changed. */
   publishChange(credentialId: string): Promise<void>;
   /** Calls `listener` on every change notice; returns a function that unsubscribes. */

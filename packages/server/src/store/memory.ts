@@ -165,7 +165,8 @@ export class MemoryStore implements CredentialStore {
   }
 
   async appendAudit(events: AuditEvent[]): Promise<void> {
-    for (const event of events) this.#audit.push({ ...event, sequence: this.#audit.length + 1 });
+    for (const event of events)
+      this.#audit.push({ ...event, count: event.count ?? 1, sequence: this.#audit.length + 1 });
   }
 
   async listAudit(filter: { since?: number; limit?: number } = {}): Promise<StoredAuditEvent[]> {

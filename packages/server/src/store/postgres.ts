@@ -34,6 +34,7 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
      sequence BIGSERIAL PRIMARY KEY, at BIGINT NOT NULL, mechanism TEXT NOT NULL, public_id TEXT, credential_id TEXT,
      outcome TEXT NOT NULL, reason TEXT NOT NULL, address TEXT NOT NULL, request_id TEXT NOT NULL);
    CREATE INDEX payauth_audit_by_time ON payauth_audit (at);`,
+  'ALTER TABLE payauth_audit ADD COLUMN count INTEGER NOT NULL DEFAULT 1;',
 ];
 
 /** The channel a change notice is sent on (NOTIFY in the changing transaction). */
@@ -385,8 +386,9 @@ export class PostgresStore implements CredentialStore {
       'reason',
       'address',
       'request_id',
+      'count',
     ];
-    // One multi-row INSERT per batch (at most 1000 rows, 8000 parameters).
+    // One multi-row INSERT per batch (at most 1000 rows, 9000 parameters).
     for (let start = 0; start < events.length; start += 1000) {
       const batch = events.slice(start, start + 1000);
       const values: unknown[] = [];
@@ -400,6 +402,7 @@ export class PostgresStore implements CredentialStore {
           event.reason,
           event.address,
           event.requestId,
+          event.count ?? 1,
         );
         return `(${columns.map((_, column) => `$${index * columns.length + column + 1}`).join(', ')})`;
       });
@@ -425,6 +428,7 @@ export class PostgresStore implements CredentialStore {
       reason: row.reason as string,
       address: row.address as string,
       requestId: row.request_id as string,
+      count: Number(row.count),
     }));
   }
 }

@@ -38,6 +38,7 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
      sequence INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, mechanism TEXT NOT NULL, public_id TEXT,
      credential_id TEXT, outcome TEXT NOT NULL, reason TEXT NOT NULL, address TEXT NOT NULL, request_id TEXT NOT NULL);
    CREATE INDEX audit_by_time ON audit (at);`,
+  'ALTER TABLE audit ADD COLUMN count INTEGER NOT NULL DEFAULT 1;',
 ];
 
 type Row = Record<string, SQLInputValue>;
@@ -328,7 +329,7 @@ export class SqliteStore implements CredentialStore {
     if (events.length === 0) return;
     this.#transaction(() => {
       const insert = this.#statement(
-        'INSERT INTO audit (at, mechanism, public_id, credential_id, outcome, reason, address, request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO audit (at, mechanism, public_id, credential_id, outcome, reason, address, request_id, count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
       );
       for (const event of events) {
         insert.run(
@@ -340,6 +341,7 @@ export class SqliteStore implements CredentialStore {
           event.reason,
           event.address,
           event.requestId,
+          event.count ?? 1,
         );
       }
     });
@@ -360,6 +362,7 @@ export class SqliteStore implements CredentialStore {
       reason: row.reason as string,
       address: row.address as string,
       requestId: row.request_id as string,
+      count: Number(row.count),
     }));
   }
 }

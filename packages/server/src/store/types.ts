@@ -63,7 +63,10 @@ export interface AuditEvent {
   /** A rejection code, or `OK`. */
   readonly reason: string;
   readonly address: string;
+  /** The request id (of the first request, for a counted row). */
   readonly requestId: string;
+  /** How many identical attempts this row stands for (successes are counted per second); 1 when absent. */
+  readonly count?: number;
 }
 
 /** A stored audit event with its sequence number. */

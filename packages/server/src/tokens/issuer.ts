@@ -1,6 +1,8 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, hash, type KeyObject } from 'node:crypto';
 import {
+  type AccessTokenAlgorithm,
   type AccessTokenClaims,
+  accessTokenAlgorithm,
   RejectionError,
   type SigningKey,
   signAccessToken,
@@ -9,8 +11,19 @@ import {
 import type { Envelope } from '../secrets/envelope.ts';
 import type { CredentialStore } from '../store/types.ts';
 
+/** Options of {@link TokenIssuer.open}. */
+export interface IssuerOptions {
+  readonly store: CredentialStore;
+  readonly envelope: Envelope;
+  readonly issuer: string;
+  readonly now?: () => number;
+  readonly maxCached?: number;
+  /** The algorithm of new signing keys: EdDSA (Ed25519, default) or RS256. */
+  readonly algorithm?: AccessTokenAlgorithm;
+}
+
 /**
- * Issues and verifies the server's access tokens: RS256 JWTs signed with the server's own key, kept
+ * Issues and verifies the server's access tokens: JWTs (EdDSA by default, RS256 on request) signed with the server's own key, kept
  * envelope-encrypted in the store (so every instance signs with the same key) and published in the JWKS.
  * Verification runs on node:crypto with prepared KeyObjects, and a bounded cache of already verified tokens makes a
  * repeated token cost a map lookup plus the expiry check.
@@ -30,29 +43,20 @@ export class TokenIssuer {
   readonly #verified = new Map<string, AccessTokenClaims>();
   readonly #maxCached: number;
   readonly #now: () => number;
+  readonly #algorithm: AccessTokenAlgorithm;
   #lastReload = 0;
 
-  private constructor(options: {
-    store: CredentialStore;
-    envelope: Envelope;
-    issuer: string;
-    now?: () => number;
-    maxCached?: number;
-  }) {
+  private constructor(options: IssuerOptions) {
     this.#store = options.store;
     this.#envelope = options.envelope;
     this.issuer = options.issuer;
     this.#now = options.now ?? Date.now;
     this.#maxCached = options.maxCached ?? 10_000;
+    this.#algorithm = options.algorithm ?? 'EdDSA';
   }
 
   /** Loads the signing keys from the store, creating the first one when there is none. */
-  static async open(options: {
-    store: CredentialStore;
-    envelope: Envelope;
-    issuer: string;
-    now?: () => number;
-  }): Promise<TokenIssuer> {
+  static async open(options: IssuerOptions): Promise<TokenIssuer> {
     const issuer = new TokenIssuer(options);
     await issuer.reload();
     if (!issuer.#signing) await issuer.rotate();
@@ -78,7 +82,10 @@ export class TokenIssuer {
 
   /** Creates a new signing key and retires the current one (it keeps verifying the tokens it signed). */
   async rotate(): Promise<string> {
-    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const { privateKey } =
+      this.#algorithm === 'RS256'
+        ? generateKeyPairSync('rsa', { modulusLength: 2048 })
+        : generateKeyPairSync('ed25519');
     const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
     const kid = hash(
       'sha256',
@@ -104,8 +111,11 @@ export class TokenIssuer {
     return signAccessToken({ ...claims, iss: this.issuer }, lifetimeSeconds, this.#signing, this.#now());
   }
 
-  /** Verifies a token; throws `ERR_TOKEN_INVALID` / `ERR_TOKEN_EXPIRED`. */
-  async verify(token: string): Promise<AccessTokenClaims> {
+  /**
+   * Verifies a token; throws `ERR_TOKEN_INVALID` / `ERR_TOKEN_EXPIRED`. Synchronous, except when an unknown `kid`
+   * makes it re-read the keys from the store (another instance may have rotated).
+   */
+  verify(token: string): AccessTokenClaims | Promise<AccessTokenClaims> {
     const now = this.#now();
     const cached = this.#verified.get(token);
     if (cached) {
@@ -113,9 +123,11 @@ export class TokenIssuer {
       this.#verified.delete(token);
       throw new RejectionError('ERR_TOKEN_EXPIRED', 'the token has expired', { sub: cached.sub });
     }
-    let claims: AccessTokenClaims;
     try {
-      claims = verifyAccessToken(token, { keys: this.#verifying, issuer: this.issuer, now });
+      return this.#remember(
+        token,
+        verifyAccessToken(token, { keys: this.#verifying, issuer: this.issuer, now }),
+      );
     } catch (error) {
       // An unknown kid may come from a key another instance just created: re-read the keys, at most every 5 s.
       if (
@@ -123,12 +135,18 @@ export class TokenIssuer {
         error.message.startsWith('unknown signing key') &&
         now - this.#lastReload > 5000
       ) {
-        await this.reload();
-        claims = verifyAccessToken(token, { keys: this.#verifying, issuer: this.issuer, now });
-      } else {
-        throw error;
+        return this.reload().then(() =>
+          this.#remember(
+            token,
+            verifyAccessToken(token, { keys: this.#verifying, issuer: this.issuer, now }),
+          ),
+        );
       }
+      throw error;
     }
+  }
+
+  #remember(token: string, claims: AccessTokenClaims): AccessTokenClaims {
     if (this.#verified.size >= this.#maxCached) this.#verified.clear();
     this.#verified.set(token, claims);
     return claims;
@@ -139,7 +157,7 @@ export class TokenIssuer {
     return {
       keys: [...this.#verifying.entries()].map(([kid, publicKey]) => {
         const jwk = publicKey.export({ format: 'jwk' }) as Record<string, string>;
-        return { ...jwk, kid, alg: 'RS256', use: 'sig' };
+        return { ...jwk, kid, alg: accessTokenAlgorithm(publicKey) ?? 'RS256', use: 'sig' };
       }),
     };
   }

@@ -1,0 +1,74 @@
+// payauth benchmarks: `npm run bench` (every group) or `npm run bench -- <group> [<group> …]`.
+// Groups: crypto, guards, tokens, client, memory. Results: bench/results/<date>-<group>.json and a Markdown table.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import type { Row } from './groups/crypto.ts';
+import { pinned, ROOT } from './lib/processes.ts';
+import { table } from './lib/stats.ts';
+
+const groups: Record<string, () => Promise<Row[]>> = {
+  crypto: async () => (await import('./groups/crypto.ts')).runCrypto(),
+  guards: async () => (await import('./groups/guards.ts')).runGuards(),
+  tokens: async () => (await import('./groups/tokens.ts')).runTokens(),
+  client: async () => (await import('./groups/client.ts')).runClient(),
+  memory: async () => (await import('./groups/memory.ts')).runMemory(),
+};
+
+const requested = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const unknown = requested.filter((name) => !(name in groups));
+if (unknown.length > 0) {
+  console.error(`unknown group ${unknown.join(', ')}; groups: ${Object.keys(groups).join(', ')}`);
+  process.exit(2);
+}
+const names = requested.length > 0 ? requested : Object.keys(groups);
+const versions = (name: string) => {
+  try {
+    return JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8'))
+      .version as string;
+  } catch {
+    return 'absent';
+  }
+};
+const machine = {
+  cpus: cpus().length,
+  model: cpus()[0]?.model,
+  memoryGiB: Math.round(totalmem() / 2 ** 30),
+  node: process.version,
+  openssl: process.versions.openssl,
+  pinnedToSeparateCores: pinned,
+  peers: Object.fromEntries(
+    ['fastify', 'jose', 'fast-jwt', 'oidc-provider', 'openid-client', 'autocannon'].map((n) => [
+      n,
+      versions(n),
+    ]),
+  ),
+};
+mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
+const date = new Date().toISOString().slice(0, 10);
+for (const name of names) {
+  const started = Date.now();
+  console.log(`\n## ${name}\n`);
+  const rows = await groups[name]!();
+  console.log(
+    table(
+      ['measure', 'payauth', 'baseline', 'ratio', 'goal', 'met'],
+      rows.map((r) => [
+        r.name,
+        `${r.value.toLocaleString('en')} ${r.unit}`,
+        `${r.baseline.toLocaleString('en')} ${r.unit}`,
+        r.ratio.toFixed(2),
+        r.goal ?? '',
+        r.met === undefined ? '' : r.met ? 'yes' : 'NO',
+      ]),
+    ),
+  );
+  const file = join(ROOT, 'bench', 'results', `${date}-${name}.json`);
+  writeFileSync(
+    file,
+    `${JSON.stringify({ group: name, date: new Date().toISOString(), seconds: Math.round((Date.now() - started) / 1000), machine, rows }, null, 2)}\n`,
+  );
+  console.log(
+    `\n(${Math.round((Date.now() - started) / 1000)} s; raw samples in ${file.slice(ROOT.length)})`,
+  );
+}
