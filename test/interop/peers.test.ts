@@ -1,11 +1,10 @@
-import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { createClient, loadPkcs12, privateKeyJwt } from '@payauth/client';
 import { computeThumbprints } from '@payauth/core';
-import Provider from 'oidc-provider';
 import * as openid from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createOidcProvider } from '../support/peers.ts';
 import { freePort, startTestServer, type TestServer } from '../support/servers.ts';
 
 // Real peers nobody here wrote, on loopback: panva's oidc-provider as the token server for payauth's client, and
@@ -25,30 +24,9 @@ describe("payauth's privateKeyJwt strategy against oidc-provider", () => {
   beforeAll(async () => {
     const pkj = t.demo['private-key-jwt'];
     const material = loadPkcs12(readFileSync(pkj.pfxPath), pkj.pfxPassword);
-    const jwk = {
-      ...createPublicKey(material.privateKey).export({ format: 'jwk' }),
-      kid: computeThumbprints(material.certificate!).x5t,
-      alg: 'RS256',
-      use: 'sig',
-    };
     const port = await freePort();
     issuer = `http://127.0.0.1:${port}`;
-    const provider = new Provider(issuer, {
-      clients: [
-        {
-          client_id: pkj.clientId,
-          token_endpoint_auth_method: 'private_key_jwt',
-          token_endpoint_auth_signing_alg: 'RS256',
-          grant_types: ['client_credentials'],
-          response_types: [],
-          redirect_uris: [],
-          scope: 'API',
-          jwks: { keys: [jwk as never] },
-        },
-      ],
-      scopes: ['API'],
-      features: { clientCredentials: { enabled: true } },
-    });
+    const provider = createOidcProvider(issuer, material, pkj.clientId);
     provider.on('grant.success', () => {
       grants++;
     });

@@ -7,6 +7,7 @@ import { createClientAssertion, formatHmacHeader } from '@payauth/core';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DemoCredentials } from '../../packages/cli/src/demo.ts';
+import { requestEmoneyToken } from '../support/peers.ts';
 import { type CliProcess, freePort, startPayauth, waitForOutput } from '../support/servers.ts';
 import {
   CuttableProxy,
@@ -80,16 +81,7 @@ describe.skipIf(!ready)('faults: PostgreSQL or Redis unreachable during load', (
         }),
       },
     });
-  const token = (jwt: string) =>
-    fetch(`${url}/connect/token`, {
-      method: 'POST',
-      body: new URLSearchParams({
-        grant_type: 'client_credentials',
-        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
-        client_assertion: jwt,
-        scope: 'API',
-      }),
-    });
+  const token = (jwt: string) => requestEmoneyToken(url, jwt);
   const assertion = () =>
     createClientAssertion({
       clientId: demo['private-key-jwt'].clientId,

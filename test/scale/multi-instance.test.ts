@@ -6,6 +6,7 @@ import { loadPkcs12 } from '@payauth/client';
 import { createClientAssertion, formatHmacHeader } from '@payauth/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DemoCredentials } from '../../packages/cli/src/demo.ts';
+import { requestEmoneyToken } from '../support/peers.ts';
 import { type CliProcess, freePort, runPayauth, startPayauth, waitForOutput } from '../support/servers.ts';
 import { createDatabase, postgresReachable, REDIS_URL, redisReachable } from '../support/services.ts';
 
@@ -77,16 +78,7 @@ describe.skipIf(!ready)('several instances sharing PostgreSQL and Redis', () => 
       audience: `${issuer}/connect/token`,
     });
   };
-  const tokenRequest = (url: string, jwt: string) =>
-    fetch(`${url}/connect/token`, {
-      method: 'POST',
-      body: new URLSearchParams({
-        grant_type: 'client_credentials',
-        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
-        client_assertion: jwt,
-        scope: 'API',
-      }),
-    });
+  const tokenRequest = requestEmoneyToken;
 
   it('an assertion accepted by one instance is rejected by the others; of simultaneous ones exactly one wins', async () => {
     const jwt = assertion();

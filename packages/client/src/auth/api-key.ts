@@ -1,8 +1,7 @@
 import { API_KEY_FIELD_MAX_LENGTH } from '@payauth/core';
-import { describeAs } from '../errors.ts';
-import { assertNumber, assertString, hash, parseApiKeyResponse } from './deps.ts';
-import { bindTokenStrategy, requestToken, tokenCacheKey } from './token-strategy.ts';
-import type { AuthStrategy, StrategyContext } from './types.ts';
+import { assertString, hash, parseApiKeyResponse } from './deps.ts';
+import { createTokenStrategy } from './token-strategy.ts';
+import type { AuthStrategy } from './types.ts';
 
 /** Options of {@link apiKey}. */
 export interface ApiKeyOptions {
@@ -30,44 +29,24 @@ export const API_KEY_PATH = '/business/auth';
 export function apiKey(options: ApiKeyOptions): AuthStrategy {
   assertString(options?.apiKey, 'apiKey', API_KEY_FIELD_MAX_LENGTH);
   assertString(options.apiSecret, 'apiSecret', API_KEY_FIELD_MAX_LENGTH);
-  if (options.renewMarginMs !== undefined) assertNumber(options.renewMarginMs, 'renewMarginMs', 0, 3_600_000);
   const { apiKey: key, apiSecret } = options;
-  const shown = () => ({ mechanism: 'api-key', apiKey: key });
-  return describeAs(
-    {
-      mechanism: 'api-key',
-      bind(context: StrategyContext) {
-        const url = options.tokenEndpoint ?? `${context.baseUrl}${API_KEY_PATH}`;
-        return bindTokenStrategy(context, {
-          mechanism: 'api-key',
-          key: tokenCacheKey(['api-key', url, key, hash('sha256', apiSecret, 'hex')]),
-          headers: (token) => ({ authorization: `Bearer ${token}` }),
-          ...(options.renewMarginMs === undefined ? {} : { renewMarginMs: options.renewMarginMs }),
-          ...(options.backgroundRefresh === undefined
-            ? {}
-            : { backgroundRefresh: options.backgroundRefresh }),
-          shown,
-          fetchToken: (signal) =>
-            requestToken(
-              context,
-              'api-key',
-              () => ({
-                url,
-                init: {
-                  method: 'POST',
-                  headers: { 'content-type': 'application/json' },
-                  body: JSON.stringify({ apiKey: key, apiSecret }),
-                },
-              }),
-              (json) => {
-                const parsed = parseApiKeyResponse(json);
-                return parsed ? { token: parsed.accessToken, expiresIn: parsed.expiresIn } : undefined;
-              },
-              signal,
-            ),
-        });
-      },
+  return createTokenStrategy({
+    mechanism: 'api-key',
+    path: API_KEY_PATH,
+    tokenEndpoint: options.tokenEndpoint,
+    renewMarginMs: options.renewMarginMs,
+    backgroundRefresh: options.backgroundRefresh,
+    cacheParts: () => [key, hash('sha256', apiSecret, 'hex')],
+    headers: (token) => ({ authorization: `Bearer ${token}` }),
+    request: () => ({
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ apiKey: key, apiSecret }),
+    }),
+    read: (json) => {
+      const parsed = parseApiKeyResponse(json);
+      return parsed ? { token: parsed.accessToken, expiresIn: parsed.expiresIn } : undefined;
     },
-    shown,
-  );
+    shown: () => ({ mechanism: 'api-key', apiKey: key }),
+  });
 }

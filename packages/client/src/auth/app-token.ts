@@ -1,7 +1,6 @@
-import { describeAs } from '../errors.ts';
-import { APP_TOKEN_LIMITS, assertNumber, assertString, buildAppTokenRequest, hash } from './deps.ts';
-import { bindTokenStrategy, requestToken, tokenCacheKey } from './token-strategy.ts';
-import type { AuthStrategy, StrategyContext } from './types.ts';
+import { APP_TOKEN_LIMITS, assertString, buildAppTokenRequest, hash } from './deps.ts';
+import { createTokenStrategy } from './token-strategy.ts';
+import type { AuthStrategy } from './types.ts';
 
 /** Options of {@link appToken}. */
 export interface AppTokenOptions {
@@ -33,52 +32,31 @@ export function appToken(options: AppTokenOptions): AuthStrategy {
   if (options.date !== undefined && typeof options.date !== 'function') {
     throw new TypeError('"date" must be a function returning the salt');
   }
-  if (options.renewMarginMs !== undefined) assertNumber(options.renewMarginMs, 'renewMarginMs', 0, 3_600_000);
   const { applicationId, secretKey } = options;
-  const shown = () => ({ mechanism: 'app-token', applicationId });
-  return describeAs(
-    {
-      mechanism: 'app-token',
-      bind(context: StrategyContext) {
-        const url = options.tokenEndpoint ?? `${context.baseUrl}${APP_TOKEN_PATH}`;
-        return bindTokenStrategy(context, {
-          mechanism: 'app-token',
-          key: tokenCacheKey(['app-token', url, applicationId, hash('sha256', secretKey, 'hex')]),
-          headers: (token) => ({ authorization: `Bearer ${token}` }),
-          ...(options.renewMarginMs === undefined ? {} : { renewMarginMs: options.renewMarginMs }),
-          ...(options.backgroundRefresh === undefined
-            ? {}
-            : { backgroundRefresh: options.backgroundRefresh }),
-          shown,
-          fetchToken: (signal) =>
-            requestToken(
-              context,
-              'app-token',
-              () => {
-                const date =
-                  options.date?.() ??
-                  new Date(context.clock.now()).toISOString().slice(0, 19).replace('T', ' ');
-                return {
-                  url,
-                  init: {
-                    method: 'POST',
-                    headers: { 'content-type': 'application/json', accept: 'application/json' },
-                    body: JSON.stringify(buildAppTokenRequest({ applicationId, secretKey, date })),
-                  },
-                };
-              },
-              (json) => {
-                const body = json as { token?: unknown; expires_in?: unknown } | undefined;
-                return typeof body?.token === 'string' && typeof body.expires_in === 'number'
-                  ? { token: body.token, expiresIn: body.expires_in }
-                  : undefined;
-              },
-              signal,
-              true,
-            ),
-        });
-      },
+  return createTokenStrategy({
+    mechanism: 'app-token',
+    path: APP_TOKEN_PATH,
+    tokenEndpoint: options.tokenEndpoint,
+    renewMarginMs: options.renewMarginMs,
+    backgroundRefresh: options.backgroundRefresh,
+    cacheParts: () => [applicationId, hash('sha256', secretKey, 'hex')],
+    headers: (token) => ({ authorization: `Bearer ${token}` }),
+    request: (_url, context) => {
+      const date =
+        options.date?.() ?? new Date(context.clock.now()).toISOString().slice(0, 19).replace('T', ' ');
+      return {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        body: JSON.stringify(buildAppTokenRequest({ applicationId, secretKey, date })),
+      };
     },
-    shown,
-  );
+    read: (json) => {
+      const body = json as { token?: unknown; expires_in?: unknown } | undefined;
+      return typeof body?.token === 'string' && typeof body.expires_in === 'number'
+        ? { token: body.token, expiresIn: body.expires_in }
+        : undefined;
+    },
+    retryOnClock: true,
+    shown: () => ({ mechanism: 'app-token', applicationId }),
+  });
 }

@@ -8,10 +8,9 @@ import {
   InvalidOptionError,
   type KidFormat,
 } from '@payauth/core';
-import { describeAs } from '../errors.ts';
 import { type KeyMaterial, loadPem, loadPkcs12 } from '../keys/key-material.ts';
-import { bindTokenStrategy, requestToken, tokenCacheKey } from './token-strategy.ts';
-import type { AuthStrategy, StrategyContext } from './types.ts';
+import { createTokenStrategy } from './token-strategy.ts';
+import type { AuthStrategy } from './types.ts';
 
 /** Options of {@link privateKeyJwt}: the key as a KeyObject, a `.pfx` with its password, or PEM. */
 export interface PrivateKeyJwtOptions {
@@ -79,59 +78,40 @@ export function privateKeyJwt(options: PrivateKeyJwtOptions): AuthStrategy {
   const kid = options.kid ?? computeThumbprints(material.certificate!)[kidFormat];
   const scope = options.scope ?? 'API';
   const { clientId, apiKey } = options;
-  const shown = () => ({ mechanism: 'private-key-jwt', clientId, kid });
-  return describeAs(
-    {
-      mechanism: 'private-key-jwt',
-      bind(context: StrategyContext) {
-        const url = options.tokenEndpoint ?? `${context.baseUrl}${PRIVATE_KEY_JWT_PATH}`;
-        const audience = options.audience ?? url;
-        return bindTokenStrategy(context, {
-          mechanism: 'private-key-jwt',
-          key: tokenCacheKey(['private-key-jwt', url, clientId, kid, scope]),
-          headers: (token) => ({ authorization: `Bearer ${token}`, apikey: apiKey }),
-          ...(options.renewMarginMs === undefined ? {} : { renewMarginMs: options.renewMarginMs }),
-          ...(options.backgroundRefresh === undefined
-            ? {}
-            : { backgroundRefresh: options.backgroundRefresh }),
-          shown,
-          fetchToken: (signal) =>
-            requestToken(
-              context,
-              'private-key-jwt',
-              () => {
-                const assertion = createClientAssertion({
-                  clientId,
-                  privateKey: material.privateKey,
-                  kid,
-                  audience,
-                  now: context.clock.now(),
-                  ...(options.algorithm ? { algorithm: options.algorithm } : {}),
-                  ...(options.assertionLifetimeSeconds
-                    ? { lifetimeSeconds: options.assertionLifetimeSeconds }
-                    : {}),
-                });
-                const form = new URLSearchParams({
-                  grant_type: 'client_credentials',
-                  client_assertion_type: CLIENT_ASSERTION_TYPE,
-                  client_assertion: assertion,
-                  scope,
-                });
-                if (options.sendClientId) form.set('client_id', clientId);
-                return { url, init: { method: 'POST', body: form } };
-              },
-              (json) => {
-                const body = json as { access_token?: unknown; expires_in?: unknown } | undefined;
-                return typeof body?.access_token === 'string' && typeof body.expires_in === 'number'
-                  ? { token: body.access_token, expiresIn: body.expires_in }
-                  : undefined;
-              },
-              signal,
-              true,
-            ),
-        });
-      },
+  return createTokenStrategy({
+    mechanism: 'private-key-jwt',
+    path: PRIVATE_KEY_JWT_PATH,
+    tokenEndpoint: options.tokenEndpoint,
+    renewMarginMs: options.renewMarginMs,
+    backgroundRefresh: options.backgroundRefresh,
+    cacheParts: () => [clientId, kid, scope],
+    headers: (token) => ({ authorization: `Bearer ${token}`, apikey: apiKey }),
+    request: (url, context) => {
+      const assertion = createClientAssertion({
+        clientId,
+        privateKey: material.privateKey,
+        kid,
+        audience: options.audience ?? url,
+        now: context.clock.now(),
+        ...(options.algorithm ? { algorithm: options.algorithm } : {}),
+        ...(options.assertionLifetimeSeconds ? { lifetimeSeconds: options.assertionLifetimeSeconds } : {}),
+      });
+      const form = new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_assertion_type: CLIENT_ASSERTION_TYPE,
+        client_assertion: assertion,
+        scope,
+      });
+      if (options.sendClientId) form.set('client_id', clientId);
+      return { method: 'POST', body: form };
     },
-    shown,
-  );
+    read: (json) => {
+      const body = json as { access_token?: unknown; expires_in?: unknown } | undefined;
+      return typeof body?.access_token === 'string' && typeof body.expires_in === 'number'
+        ? { token: body.access_token, expiresIn: body.expires_in }
+        : undefined;
+    },
+    retryOnClock: true,
+    shown: () => ({ mechanism: 'private-key-jwt', clientId, kid }),
+  });
 }

@@ -1,8 +1,9 @@
 import { hash } from 'node:crypto';
 import type { Mechanism } from '@payauth/core';
+import { assertNumber } from '@payauth/core';
 import { describeAs, parseProviderError } from '../errors.ts';
 import { type FetchedToken, TokenManager } from '../token/manager.ts';
-import type { Authorization, BoundStrategy, StrategyContext } from './types.ts';
+import type { Authorization, AuthStrategy, BoundStrategy, StrategyContext } from './types.ts';
 
 /** Hashes the inputs that change a token into a cache key; the secret part is hashed again, never kept. */
 export function tokenCacheKey(parts: readonly string[]): string {
@@ -82,4 +83,59 @@ export async function requestToken(
     if (retryOnClock && clockChanged && attempt === 0) continue;
     throw parseProviderError(mechanism, response.status, text, response.headers);
   }
+}
+
+/** What differs between the token strategies; {@link createTokenStrategy} does the rest. */
+export interface TokenStrategySpec {
+  readonly mechanism: Mechanism;
+  /** The token path under the base URL (used when `tokenEndpoint` is not given). */
+  readonly path: string;
+  readonly tokenEndpoint?: string | undefined;
+  /** The inputs that change the token, given the endpoint URL: hashed into the cache key (secrets hashed first). */
+  readonly cacheParts: (url: string) => string[];
+  readonly headers: (token: string) => Record<string, string>;
+  /** Builds one token request; called again for the retry after a clock correction. */
+  readonly request: (url: string, context: StrategyContext) => RequestInit;
+  /** Reads the 200 body; undefined when it is not the documented shape. */
+  readonly read: (json: unknown) => FetchedToken | undefined;
+  /** Retry once when a refusal came with a corrected server clock (the request carries times). */
+  readonly retryOnClock?: boolean;
+  readonly renewMarginMs?: number | undefined;
+  readonly backgroundRefresh?: boolean | undefined;
+  /** What `inspect` and `JSON.stringify` show: ids only. */
+  readonly shown: () => Record<string, unknown>;
+}
+
+/**
+ * Builds a token strategy (app-token, private-key-jwt, api-key) from what differs between them: the token request,
+ * its answer, and the header the token goes in. The shared token manager, cache key and 401 rule come from here.
+ */
+export function createTokenStrategy(spec: TokenStrategySpec): AuthStrategy {
+  if (spec.renewMarginMs !== undefined) assertNumber(spec.renewMarginMs, 'renewMarginMs', 0, 3_600_000);
+  return describeAs(
+    {
+      mechanism: spec.mechanism,
+      bind(context: StrategyContext) {
+        const url = spec.tokenEndpoint ?? `${context.baseUrl}${spec.path}`;
+        return bindTokenStrategy(context, {
+          mechanism: spec.mechanism,
+          key: tokenCacheKey([spec.mechanism, url, ...spec.cacheParts(url)]),
+          headers: spec.headers,
+          ...(spec.renewMarginMs === undefined ? {} : { renewMarginMs: spec.renewMarginMs }),
+          ...(spec.backgroundRefresh === undefined ? {} : { backgroundRefresh: spec.backgroundRefresh }),
+          shown: spec.shown,
+          fetchToken: (signal) =>
+            requestToken(
+              context,
+              spec.mechanism,
+              () => ({ url, init: spec.request(url, context) }),
+              spec.read,
+              signal,
+              spec.retryOnClock,
+            ),
+        });
+      },
+    },
+    spec.shown,
+  );
 }
