@@ -1,7 +1,8 @@
-import { createHmac, createPublicKey, randomBytes } from 'node:crypto';
+import { createHmac, createPublicKey, randomBytes, sign } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { type KeyMaterial, loadPkcs12 } from '@payauth/client/keys';
 import {
+  computeThumbprints,
   createClientAssertion,
   encodeBase64url,
   formatHmacHeader,
@@ -267,13 +268,16 @@ describe('private-key-jwt: RFC 6749 errors', () => {
     );
   });
 
-  it('exp more than one day ahead', async () => {
-    const response = await form({
-      ...base(),
-      client_assertion: assertion({ lifetimeSeconds: 86_400, now: Date.now() + 3_600_000 }),
-    });
+  it('exp more than one day ahead (iat now, signed with the registered key)', async () => {
+    const s = Math.floor(Date.now() / 1000);
+    const unsigned = crafted(
+      { alg: 'RS256', kid: computeThumbprints(key.certificate!).x5t, typ: 'JWT' },
+      claims({ iat: s, nbf: s, exp: s + 2 * 86_400 }),
+    ).slice(0, -1);
+    const signature = sign('sha256', Buffer.from(unsigned), key.privateKey).toString('base64url');
+    const response = await form({ ...base(), client_assertion: `${unsigned}.${signature}` });
     expectOAuth(response, 401, 'invalid_client');
-    expect(response.headers.get('payauth-hint')).toMatch(/ERR_ASSERTION_(LIFETIME_TOO_LONG|NOT_YET_VALID)/);
+    expect(response.headers.get('payauth-hint')).toMatch(/^ERR_ASSERTION_LIFETIME_TOO_LONG/);
   });
 
   it('wrong aud', async () => {
@@ -512,5 +516,32 @@ describe('audit trail', () => {
     for (const secret of [hmacVector.secretKey, t.demo['api-key'].apiSecret, t.demo['app-token'].secretKey]) {
       expect(text).not.toContain(secret);
     }
+  });
+});
+
+describe('behind a load balancer (--trust-proxy)', () => {
+  let proxied: TestServer;
+  beforeAll(async () => {
+    proxied = await startTestServer({
+      trustProxy: true,
+      failureBudget: {
+        perCredential: { limit: 100, windowMs: 60_000 },
+        perAddress: { limit: 2, windowMs: 60_000 },
+      },
+    });
+  });
+  afterAll(() => proxied.close());
+  it('budgets and audits the client address from X-Forwarded-For, not the proxy', async () => {
+    const call = (client: string) =>
+      fetch(`${proxied.url}/api/accounts`, {
+        headers: { Authorization: hmacHeader({ secretKey: 'wrong' }), 'X-Forwarded-For': client },
+      }).then((r) => r.status);
+    expect(await call('203.0.113.7')).toBe(401);
+    expect(await call('203.0.113.7')).toBe(401);
+    expect(await call('203.0.113.7')).toBe(429);
+    expect(await call('198.51.100.9')).toBe(401);
+    await proxied.server.context.audit.flush();
+    const addresses = new Set((await proxied.server.context.store.listAudit()).map((e) => e.address));
+    expect(addresses).toEqual(new Set(['203.0.113.7', '198.51.100.9']));
   });
 });

@@ -32,6 +32,8 @@ export interface PayauthServerOptions {
   readonly auditSuccesses?: 'each' | 'per-second';
   /** How often the store's change counter is polled (default 500 ms). */
   readonly pollIntervalMs?: number;
+  /** Trust X-Forwarded-For from: `true`, a number of hops, or addresses/CIDRs (comma-separated). Default: no. */
+  readonly trustProxy?: boolean | number | string;
   /** A pino logger, or false for none. */
   readonly logger?: Logger | false;
   /** A clock, for tests (default `Date.now`). */
@@ -101,7 +103,11 @@ export async function createPayauthServer(options: PayauthServerOptions): Promis
     now,
     log: logger === false ? () => {} : (entry) => logger.info(entry),
   };
-  const app = createFastifyApp(context, logger);
+  const app = createFastifyApp(
+    context,
+    logger,
+    options.trustProxy === undefined ? {} : { trustProxy: options.trustProxy },
+  );
   let closed = false;
   return {
     app,

@@ -25,6 +25,7 @@ interface ServeOptions {
   budgetUnavailable: string;
   auditEachSuccess?: boolean;
   tokenAlg: string;
+  trustProxy?: string;
 }
 
 /** `payauth serve`: the sandbox of all four providers (and the production server). */
@@ -121,6 +122,16 @@ export function registerServe(program: Command, io: Io): void {
         pollIntervalMs: Number(options.pollInterval),
         auditSuccesses: options.auditEachSuccess ? 'each' : 'per-second',
         tokenAlgorithm: options.tokenAlg as 'EdDSA' | 'RS256',
+        ...(options.trustProxy === undefined
+          ? {}
+          : {
+              trustProxy:
+                options.trustProxy === 'true'
+                  ? true
+                  : /^\d+$/.test(options.trustProxy)
+                    ? Number(options.trustProxy)
+                    : options.trustProxy,
+            }),
         logger,
         ...(state ? { state } : {}),
         failureBudget: {

@@ -79,7 +79,11 @@ function isUnavailable(error: unknown): boolean {
  * const app = createFastifyApp(context, logger); await app.listen({ port: 8080, host: '127.0.0.1' })
  * ```
  */
-export function createFastifyApp(context: AuthContext, logger: Logger | false): FastifyInstance {
+export function createFastifyApp(
+  context: AuthContext,
+  logger: Logger | false,
+  options: { trustProxy?: boolean | number | string } = {},
+): FastifyInstance {
   const common = {
     bodyLimit: BODY_LIMIT,
     genReqId: createRequestId,
@@ -88,6 +92,8 @@ export function createFastifyApp(context: AuthContext, logger: Logger | false): 
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // Behind a load balancer, the client address (failure budgets, audit trail) comes from X-Forwarded-For.
+    trustProxy: (options.trustProxy ?? false) as boolean,
   } as const;
   const app: FastifyInstance =
     logger === false
