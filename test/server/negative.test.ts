@@ -545,3 +545,46 @@ describe('behind a load balancer (--trust-proxy)', () => {
     expect(addresses).toEqual(new Set(['203.0.113.7', '198.51.100.9']));
   });
 });
+
+describe('a revoked eMoney client', () => {
+  it('gets the generic invalid_client answer (the reason only in the hint), and its tokens stop working', async () => {
+    const revokedServer = await startTestServer({ hints: true });
+    try {
+      const pkj = revokedServer.demo['private-key-jwt'];
+      const material = loadPkcs12(readFileSync(pkj.pfxPath), pkj.pfxPassword);
+      const assertion = () =>
+        createClientAssertion({
+          clientId: pkj.clientId,
+          privateKey: material.privateKey,
+          certificate: material.certificate!,
+          audience: pkj.tokenEndpoint,
+        });
+      const request = (jwt: string) =>
+        fetch(`${revokedServer.url}/connect/token`, {
+          method: 'POST',
+          body: new URLSearchParams({
+            grant_type: 'client_credentials',
+            client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+            client_assertion: jwt,
+            scope: 'API',
+          }),
+        });
+      const { access_token } = (await (await request(assertion())).json()) as { access_token: string };
+      await revokedServer.service.revoke(pkj.clientId);
+      await revokedServer.server.context.resolver.poll();
+      const refused = await request(assertion());
+      expect(refused.status).toBe(401);
+      expect(await refused.json()).toEqual({
+        error: 'invalid_client',
+        error_description: 'client authentication failed',
+      });
+      expect(refused.headers.get('payauth-hint')).toMatch(/^ERR_CREDENTIAL_REVOKED/);
+      const users = await fetch(`${revokedServer.url}/public/v1/users`, {
+        headers: { Authorization: `Bearer ${access_token}`, apikey: pkj.apiKey },
+      });
+      expect(users.status).toBe(401);
+    } finally {
+      await revokedServer.close();
+    }
+  });
+});

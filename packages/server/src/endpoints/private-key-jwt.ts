@@ -128,7 +128,11 @@ export function createPrivateKeyJwtEndpoint(
       if (!credential)
         throw new RejectionError('ERR_ASSERTION_CLIENT_UNKNOWN', 'no client has this client_id');
       if (credential.record.status !== 'active') {
-        throw new RejectionError('ERR_CREDENTIAL_REVOKED', 'the client was revoked');
+        // Checked before the signature (SPEC.md's order), so the public answer must not tell a stranger that this
+        // client_id exists and was revoked: the generic one; the reason goes to the log, the audit and a hint.
+        throw new RejectionError('ERR_CREDENTIAL_REVOKED', 'the client was revoked', {
+          publicMessage: 'client authentication failed',
+        });
       }
       ({ replayKey, expiresAt } = verifyClientAssertion(
         decoded,
