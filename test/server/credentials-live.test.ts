@@ -5,7 +5,7 @@ import { runPayauth, startTestServer, type TestServer } from '../support/servers
 // without a restart. SPEC.md asks for 5 s; the resolver polls the store's change counter every 500 ms.
 let t: TestServer;
 beforeAll(async () => {
-  t = await startTestServer({ pollIntervalMs: 500 });
+  t = await startTestServer({ pollIntervalMs: 500, keyReloadIntervalMs: 200 });
 });
 afterAll(() => t.close());
 
@@ -115,5 +115,42 @@ describe('credentials changed by another process reach the running server', () =
     const listed = await runPayauth(['credentials', 'list', '--store', t.storePath, '--json']);
     expect(listed.stdout).toContain(created.accessKey);
     expect(listed.stdout).not.toContain(created.secretKey);
+  });
+});
+
+describe('token-signing key rotation by the CLI', () => {
+  it('new tokens carry the new kid, old tokens keep working, the JWKS lists both', async () => {
+    const kidOf = (token: string) =>
+      JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()).kid as string;
+    const issue = async () =>
+      (
+        (await (
+          await fetch(`${t.url}/business/auth`, {
+            method: 'POST',
+            headers: { 'Content-Type': 'application/json' },
+            body: JSON.stringify(t.demo['api-key']),
+          })
+        ).json()) as { accessToken: string }
+      ).accessToken;
+    const before = await issue();
+    const rotated = await runPayauth(['keys', 'rotate', '--store', t.storePath, '--json']);
+    expect(rotated.code).toBe(0);
+    const { kid } = JSON.parse(rotated.stdout) as { kid: string };
+    await timeUntil(async () => kidOf(await issue()) === kid);
+    const balance = await fetch(`${t.url}/business/balance?currency=USD`, {
+      headers: { Authorization: `Bearer ${before}` },
+    });
+    expect(balance.status).toBe(200);
+    const jwks = (await (await fetch(`${t.url}/.well-known/jwks.json`)).json()) as {
+      keys: Array<{ kid: string; alg: string }>;
+    };
+    expect(jwks.keys.map((k) => k.kid)).toEqual(expect.arrayContaining([kidOf(before), kid]));
+    expect(jwks.keys.every((k) => k.alg === 'EdDSA')).toBe(true);
+    const listed = await runPayauth(['keys', 'list', '--store', t.storePath, '--json']);
+    expect(
+      (JSON.parse(listed.stdout) as Array<{ kid: string; retiredAt?: string }>)
+        .filter((k) => !k.retiredAt)
+        .map((k) => k.kid),
+    ).toEqual([kid]);
   });
 });

@@ -5,6 +5,7 @@ import { registerAudit } from './commands/audit.ts';
 import { registerCall } from './commands/call.ts';
 import { registerCredentials } from './commands/credentials.ts';
 import { registerDoctor } from './commands/doctor.ts';
+import { registerKeys } from './commands/keys.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerSign } from './commands/sign.ts';
 import { registerToken } from './commands/token.ts';
@@ -25,6 +26,7 @@ export function createProgram(io: Io = processIo): Command {
   registerServe(program, io);
   registerCredentials(program, io);
   registerAudit(program, io);
+  registerKeys(program, io);
   registerToken(program, io);
   registerCall(program, io);
   const applyExit = (command: Command): void => {

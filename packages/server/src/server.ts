@@ -30,6 +30,8 @@ export interface PayauthServerOptions {
   readonly tokenAlgorithm?: 'EdDSA' | 'RS256';
   /** Audit rows for successes: counted per second (default) or one per request. */
   readonly auditSuccesses?: 'each' | 'per-second';
+  /** How often the signing keys are re-read from the store (default 10 s). */
+  readonly keyReloadIntervalMs?: number;
   /** How often the store's change counter is polled (default 500 ms). */
   readonly pollIntervalMs?: number;
   /** Trust X-Forwarded-For from: `true`, a number of hops, or addresses/CIDRs (comma-separated). Default: no. */
@@ -86,6 +88,7 @@ export async function createPayauthServer(options: PayauthServerOptions): Promis
     issuer: options.issuer.replace(/\/+$/, ''),
     now,
   });
+  issuer.watch(options.keyReloadIntervalMs);
   const audit = new AuditRecorder({
     store,
     ...(options.auditSuccesses ? { successes: options.auditSuccesses } : {}),
@@ -123,6 +126,7 @@ export async function createPayauthServer(options: PayauthServerOptions): Promis
       closed = true;
       await app.close();
       resolver.stop();
+      issuer.stop();
       await stopListening?.();
       await audit.close();
       await state.close();

@@ -45,6 +45,7 @@ export class TokenIssuer {
   readonly #now: () => number;
   readonly #algorithm: AccessTokenAlgorithm;
   #lastReload = 0;
+  #timer: NodeJS.Timeout | undefined;
 
   private constructor(options: IssuerOptions) {
     this.#store = options.store;
@@ -61,6 +62,27 @@ export class TokenIssuer {
     await issuer.reload();
     if (!issuer.#signing) await issuer.rotate();
     return issuer;
+  }
+
+  /**
+   * Re-reads the keys every `intervalMs` (default 10 s), so that a rotation made elsewhere (`payauth keys rotate`,
+   * another instance) moves every instance to the new signing key; a token signed with an unknown key triggers a
+   * re-read at once anyway.
+   */
+  watch(intervalMs = 10_000): void {
+    clearInterval(this.#timer);
+    this.#timer = setInterval(() => void this.reload().catch(() => {}), intervalMs);
+    this.#timer.unref();
+  }
+
+  /** Stops {@link watch}. */
+  stop(): void {
+    clearInterval(this.#timer);
+  }
+
+  /** The kid of the key that signs new tokens. */
+  get signingKid(): string {
+    return this.#signing.kid;
   }
 
   /** Re-reads the keys from the store (another instance may have rotated). */
