@@ -113,3 +113,39 @@ describe('background refresh', () => {
     manager.close();
   });
 });
+
+describe('redaction by value', () => {
+  it('a provider answer that echoes the secret or the token never carries them into the error', async () => {
+    const secret = 'echoed-secret-value-42';
+    const token = 'eyJhbGciOiJFZERTQSJ9.echoed-token.sig';
+    const { fetch } = scripted([
+      json(200, { accessToken: token, expiresIn: 3600 }),
+      json(400, { code: 0, error: `bad request with ${token} and ${secret}` }),
+    ]);
+    const client = createClient({
+      baseUrl: 'http://api.test',
+      auth: apiKey({ apiKey: 'k', apiSecret: secret }),
+      fetch,
+    });
+    const error = (await client.json('/x').catch((e: unknown) => e)) as Error & {
+      body: string;
+      providerMessage: string;
+    };
+    const text = `${error.message} ${error.providerMessage} ${error.body}`;
+    expect(text).toContain('[redacted]');
+    expect(text).not.toContain(secret);
+    expect(text).not.toContain(token);
+  });
+
+  it('also on a refused token request', async () => {
+    const secret = 'echoed-secret-value-43';
+    const { fetch } = scripted([json(401, { code: 0, error: `invalid credentials for ${secret}` })]);
+    const client = createClient({
+      baseUrl: 'http://api.test',
+      auth: apiKey({ apiKey: 'k', apiSecret: secret }),
+      fetch,
+    });
+    const error = (await client.json('/x').catch((e: unknown) => e)) as Error & { body: string };
+    expect(`${error.message} ${error.body}`).not.toContain(secret);
+  });
+});

@@ -178,13 +178,14 @@ export function createClient(options: ClientOptions): PayauthClient {
     async json<T>(path: string, init: RequestInit = {}): Promise<T> {
       const response = await request(path, init);
       const text = await response.text();
-      if (!response.ok) throw parseProviderError(bound.mechanism, response.status, text, response.headers);
+      if (!response.ok)
+        throw parseProviderError(bound.mechanism, response.status, bound.redact(text), response.headers);
       try {
         return JSON.parse(text) as T;
       } catch {
         throw new PayauthResponseError(
           { status: response.status, mechanism: bound.mechanism, providerMessage: 'the answer is not JSON' },
-          text,
+          bound.redact(text),
         );
       }
     },

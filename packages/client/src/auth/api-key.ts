@@ -48,5 +48,6 @@ export function apiKey(options: ApiKeyOptions): AuthStrategy {
       return parsed ? { token: parsed.accessToken, expiresIn: parsed.expiresIn } : undefined;
     },
     shown: () => ({ mechanism: 'api-key', apiKey: key }),
+    secrets: [apiSecret],
   });
 }

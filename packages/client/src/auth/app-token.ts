@@ -58,5 +58,6 @@ export function appToken(options: AppTokenOptions): AuthStrategy {
     },
     retryOnClock: true,
     shown: () => ({ mechanism: 'app-token', applicationId }),
+    secrets: [secretKey],
   });
 }

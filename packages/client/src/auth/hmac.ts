@@ -5,6 +5,7 @@ import {
   HMAC_VERSION,
   InvalidOptionError,
   isValidAccessKey,
+  redactValues,
 } from '@payauth/core';
 import { describeAs } from '../errors.ts';
 import type { AuthStrategy, BoundStrategy, StrategyContext } from './types.ts';
@@ -36,7 +37,8 @@ export function hmac(options: HmacOptions): AuthStrategy {
   if (version !== HMAC_VERSION)
     throw new InvalidOptionError('version', `"${HMAC_VERSION}" (the only defined version)`);
   const accessKey = options.accessKey;
-  const key = createHmacKey(options.secretKey);
+  const secretKey = options.secretKey;
+  const key = createHmacKey(secretKey);
   let last = 0;
   let lastOffset = 0;
   const strategy: AuthStrategy = {
@@ -62,6 +64,7 @@ export function hmac(options: HmacOptions): AuthStrategy {
           async onUnauthorized(_authorization, facts) {
             return facts.clockChanged;
           },
+          redact: (text: string) => redactValues(text, [secretKey]),
           close() {},
         },
         () => ({ mechanism: 'hmac', accessKey }),

@@ -113,5 +113,7 @@ export function privateKeyJwt(options: PrivateKeyJwtOptions): AuthStrategy {
     },
     retryOnClock: true,
     shown: () => ({ mechanism: 'private-key-jwt', clientId, kid }),
+    // The apikey header value is the partner's secret too; an echoed assertion is short-lived but redacted by shape.
+    secrets: [apiKey, ...(options.password === undefined ? [] : [options.password])],
   });
 }

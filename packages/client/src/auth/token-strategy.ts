@@ -1,6 +1,6 @@
 import { hash } from 'node:crypto';
 import type { Mechanism } from '@payauth/core';
-import { assertNumber } from '@payauth/core';
+import { assertNumber, redactValues } from '@payauth/core';
 import { describeAs, parseProviderError } from '../errors.ts';
 import { type FetchedToken, TokenManager } from '../token/manager.ts';
 import type { Authorization, AuthStrategy, BoundStrategy, StrategyContext } from './types.ts';
@@ -21,6 +21,7 @@ export function bindTokenStrategy(
     renewMarginMs?: number;
     backgroundRefresh?: boolean;
     shown: () => Record<string, unknown>;
+    secrets: readonly string[];
   },
 ): BoundStrategy {
   const manager = new TokenManager({
@@ -40,6 +41,10 @@ export function bindTokenStrategy(
       async authorize(signal?: AbortSignal): Promise<Authorization> {
         const token = await manager.getToken(signal);
         return { headers: options.headers(token), token };
+      },
+      redact(text: string): string {
+        const current = manager.peek();
+        return redactValues(text, current === undefined ? options.secrets : [...options.secrets, current]);
       },
       async onUnauthorized(authorization: Authorization) {
         // Drop the token only if it is still the cached one; either way, one retry with the current token.
@@ -65,6 +70,7 @@ export async function requestToken(
   read: (json: unknown) => FetchedToken | undefined,
   signal: AbortSignal,
   retryOnClock = false,
+  redact: (text: string) => string = (text) => text,
 ): Promise<FetchedToken> {
   for (let attempt = 0; ; attempt++) {
     const { url, init } = build();
@@ -81,7 +87,7 @@ export async function requestToken(
       return token;
     }
     if (retryOnClock && clockChanged && attempt === 0) continue;
-    throw parseProviderError(mechanism, response.status, text, response.headers);
+    throw parseProviderError(mechanism, response.status, redact(text), response.headers);
   }
 }
 
@@ -104,6 +110,8 @@ export interface TokenStrategySpec {
   readonly backgroundRefresh?: boolean | undefined;
   /** What `inspect` and `JSON.stringify` show: ids only. */
   readonly shown: () => Record<string, unknown>;
+  /** The secrets this strategy sends, redacted by value from any provider answer that reaches an error. */
+  readonly secrets: readonly string[];
 }
 
 /**
@@ -124,6 +132,7 @@ export function createTokenStrategy(spec: TokenStrategySpec): AuthStrategy {
           ...(spec.renewMarginMs === undefined ? {} : { renewMarginMs: spec.renewMarginMs }),
           ...(spec.backgroundRefresh === undefined ? {} : { backgroundRefresh: spec.backgroundRefresh }),
           shown: spec.shown,
+          secrets: spec.secrets,
           fetchToken: (signal) =>
             requestToken(
               context,
@@ -132,6 +141,7 @@ export function createTokenStrategy(spec: TokenStrategySpec): AuthStrategy {
               spec.read,
               signal,
               spec.retryOnClock,
+              (text) => redactValues(text, spec.secrets),
             ),
         });
       },

@@ -30,6 +30,11 @@ export interface BoundStrategy {
   onUnauthorized(authorization: Authorization, facts: { clockChanged: boolean }): Promise<boolean>;
   /** Token requests made so far (0 for hmac). */
   readonly tokenRequests: number;
+  /**
+   * Replaces every secret this strategy holds (its secret, and the tokens it obtained) in `text`: redaction by value,
+   * for provider answers that echo what was sent, before they become an error message.
+   */
+  redact(text: string): string;
   close(): void;
 }
 
