@@ -17,16 +17,3 @@ export function redactValues(text: string, secrets: Iterable<string>): string {
   }
   return out;
 }
-
-/**
- * Defines a non-enumerable property, so that `JSON.stringify`, `Object.keys` and `util.inspect` do not show it
- * (oauth4webapi keeps raw responses the same way).
- *
- * @example
- * ```ts
- * hideProperty(strategy, 'secretKey', secret)
- * ```
- */
-export function hideProperty<T extends object>(target: T, name: string, value: unknown): void {
-  Object.defineProperty(target, name, { value, enumerable: false, writable: false, configurable: false });
-}

@@ -83,3 +83,11 @@ describe('no secret, expected signature or token in any error', () => {
     }
   });
 });
+
+describe('redactValues', () => {
+  it('replaces every occurrence of each secret, and leaves short values alone', async () => {
+    const { redactValues } = await import('../redact.ts');
+    expect(redactValues('a secret1 b secret1 c', ['secret1'])).toBe('a [redacted] b [redacted] c');
+    expect(redactValues('abc', ['ab'])).toBe('abc');
+  });
+});
