@@ -1,20 +1,11 @@
 import { createSecretKey, randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { codeOf } from '../../../../test/support/code-of.ts';
 import vectors from '../../vectors/vectors.json' with { type: 'json' };
 import { RejectionError } from '../errors/errors.ts';
 import { renderRejection } from '../errors/responses.ts';
 import { hashApiSecret, parseApiKeyRequest, parseApiKeyResponse, verifyApiSecret } from './api-key.ts';
-
-function codeOf(action: () => unknown): string | undefined {
-  try {
-    action();
-    return undefined;
-  } catch (error) {
-    if (!(error instanceof RejectionError)) throw error;
-    return error.code;
-  }
-}
 
 const pepper = createSecretKey(randomBytes(32));
 

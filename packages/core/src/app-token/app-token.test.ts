@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { codeOf } from '../../../../test/support/code-of.ts';
 import vectors from '../../vectors/vectors.json' with { type: 'json' };
 import { InvalidOptionError, RejectionError } from '../errors/errors.ts';
 import {
@@ -10,16 +11,6 @@ import {
   signAppToken,
   verifyAppTokenSignature,
 } from './app-token.ts';
-
-function codeOf(action: () => unknown): string | undefined {
-  try {
-    action();
-    return undefined;
-  } catch (error) {
-    if (!(error instanceof RejectionError)) throw error;
-    return error.code;
-  }
-}
 
 describe('app-token vectors', () => {
   for (const vector of vectors.appToken) {

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { codeOf } from '../../../../test/support/code-of.ts';
 import vectors from '../../vectors/vectors.json' with { type: 'json' };
 import { RejectionError } from '../errors/errors.ts';
 import {
@@ -33,16 +34,6 @@ describe('hmac vectors', () => {
     });
   }
 });
-
-function codeOf(action: () => unknown): string | undefined {
-  try {
-    action();
-    return undefined;
-  } catch (error) {
-    if (!(error instanceof RejectionError)) throw error;
-    return error.code;
-  }
-}
 
 describe('hmac verification', () => {
   const header = parseHmacHeader(documentVector.header);

@@ -2,6 +2,7 @@ import { createHmac, createPublicKey, generateKeyPairSync, sign } from 'node:cry
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTestCertificate, type TestCertificate } from '../../../../test/support/certificates.ts';
+import { codeOf } from '../../../../test/support/code-of.ts';
 import vectors from '../../vectors/vectors.json' with { type: 'json' };
 import { encodeBase64url } from '../encoding/base64url.ts';
 import { RejectionError } from '../errors/errors.ts';
@@ -35,16 +36,6 @@ beforeAll(() => {
   now = Date.now();
   options = { audiences: [TOKEN_URL, ISSUER], now, algorithms: ['RS256', 'PS256', 'ES256'] };
 });
-
-function codeOf(action: () => unknown): string | undefined {
-  try {
-    action();
-    return undefined;
-  } catch (error) {
-    if (!(error instanceof RejectionError)) throw error;
-    return error.code;
-  }
-}
 
 function verify(jwt: string, overrides: Partial<VerifyAssertionOptions> = {}): string | undefined {
   return codeOf(() =>

@@ -1,5 +1,6 @@
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { codeOf } from '../../../../test/support/code-of.ts';
 import { RejectionError } from '../errors/errors.ts';
 import { publicJwk, signAccessToken, verifyAccessToken } from './access-token.ts';
 
@@ -8,15 +9,6 @@ const key = { kid: 'k1', privateKey };
 const keys = new Map([['k1', createPublicKey(privateKey)]]);
 const issuer = 'http://127.0.0.1:8080';
 const now = 1_800_000_000_000;
-
-function codeOf(action: () => unknown): string | undefined {
-  try {
-    action();
-    return undefined;
-  } catch (error) {
-    return (error as RejectionError).code;
-  }
-}
 
 describe('access tokens', () => {
   const { token, claims } = signAccessToken(
