@@ -133,13 +133,50 @@ export async function runGuards(): Promise<Row[]> {
         ...(goal === undefined
           ? {}
           : {
-              goal: name === 'hmac' ? '≥ 0.90, p99 ≤ 1.2×' : `≥ ${goal.toFixed(2)}`,
-              met: rps / baseRps >= goal && (name !== 'hmac' || p99Ratio <= 1.2),
+              // The p99 goal is judged at a fixed rate below (at saturation, latency only mirrors throughput).
+              goal: `≥ ${goal.toFixed(2)}`,
+              met: rps / baseRps >= goal,
             }),
         samples: {
           value: list.map((r) => Math.round(r.requestsPerSecond)),
           baseline: base.map((r) => Math.round(r.requestsPerSecond)),
         },
+      });
+    }
+    // Latency at a fixed rate well below every variant's capacity (open loop, µs resolution): at saturation the
+    // latencies above only mirror throughput. The p99 of a shared 2-core machine is noisy: medians of RUNS probes.
+    const rate = Number(process.env.BENCH_LATENCY_RATE ?? 3000);
+    const probes: Record<string, Array<{ p50: number; p99: number }>> = {
+      'no guard': [],
+      hmac: [],
+      'Bearer (api-key token)': [],
+    };
+    for (let run = 0; run < RUNS; run++) {
+      for (const name of Object.keys(probes)) {
+        const [target, headers] = variants[name]!();
+        probes[name]!.push(
+          await runPinned<{ p50: number; p99: number }>(
+            `${ROOT}bench/load/latency.ts`,
+            [target, String(rate), '5', JSON.stringify(headers)],
+            1,
+          ),
+        );
+      }
+    }
+    const baseP50 = median(probes['no guard']!.map((p) => p.p50));
+    const baseP99Fixed = median(probes['no guard']!.map((p) => p.p99));
+    for (const name of ['hmac', 'Bearer (api-key token)']) {
+      const list = probes[name]!;
+      const p50 = median(list.map((p) => p.p50));
+      const p99 = median(list.map((p) => p.p99));
+      rows.push({
+        name: `${name} at ${rate} req/s: p99 latency µs (p50 ${p50} µs ÷ no guard ${baseP50} µs = ${ratio(p50, baseP50).toFixed(2)})`,
+        value: p99,
+        baseline: baseP99Fixed,
+        ratio: ratio(p99, baseP99Fixed),
+        unit: 'µs',
+        ...(name === 'hmac' ? { goal: 'p99 ≤ 1.2×', met: p99 / baseP99Fixed <= 1.2 } : {}),
+        samples: { value: list.map((p) => p.p99), baseline: probes['no guard']!.map((p) => p.p99) },
       });
     }
     return rows;
