@@ -1,6 +1,15 @@
 import type { Mechanism } from '@payauth/core';
 import pg from 'pg';
 import { StoreConflictError, StoreUnavailableError } from './errors.ts';
+import {
+  AUDIT_COLUMNS,
+  auditValues,
+  type Row,
+  toAuditEvent,
+  toCredential,
+  toSecret,
+  toSigningKey,
+} from './rows.ts';
 import type {
   Account,
   AuditEvent,
@@ -39,33 +48,6 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
 
 /** The channel a change notice is sent on (NOTIFY in the changing transaction). */
 export const POSTGRES_CHANGE_CHANNEL = 'payauth_changes';
-
-type Row = Record<string, unknown>;
-
-function toCredential(row: Row): CredentialRecord {
-  return {
-    id: row.id as string,
-    partnerId: row.partner_id as string,
-    mechanism: row.mechanism as Mechanism,
-    publicId: row.public_id as string,
-    status: row.status as CredentialRecord['status'],
-    createdAt: Number(row.created_at),
-    ...(row.revoked_at === null ? {} : { revokedAt: Number(row.revoked_at) }),
-    options: row.options as CredentialRecord['options'],
-  };
-}
-
-function toSecret(row: Row): SecretRecord {
-  return {
-    id: row.id as string,
-    credentialId: row.credential_id as string,
-    kind: row.kind as SecretKind,
-    value: row.value as string,
-    notBefore: Number(row.not_before),
-    ...(row.not_after === null ? {} : { notAfter: Number(row.not_after) }),
-    createdAt: Number(row.created_at),
-  };
-}
 
 /** Connection-level failures become {@link StoreUnavailableError} (the server answers 503 for them). */
 function unavailable(error: unknown): never {
@@ -304,12 +286,7 @@ export class PostgresStore implements CredentialStore {
   }
 
   async listSigningKeys(): Promise<SigningKeyRecord[]> {
-    return (await this.#query('SELECT * FROM payauth_signing_keys ORDER BY created_at')).map((row) => ({
-      kid: row.kid as string,
-      privateKeyCiphertext: row.private_key as string,
-      createdAt: Number(row.created_at),
-      ...(row.retired_at === null ? {} : { retiredAt: Number(row.retired_at) }),
-    }));
+    return (await this.#query('SELECT * FROM payauth_signing_keys ORDER BY created_at')).map(toSigningKey);
   }
 
   async retireSigningKey(kid: string, at: number): Promise<void> {
@@ -377,37 +354,16 @@ export class PostgresStore implements CredentialStore {
 
   async appendAudit(events: AuditEvent[]): Promise<void> {
     if (events.length === 0) return;
-    const columns = [
-      'at',
-      'mechanism',
-      'public_id',
-      'credential_id',
-      'outcome',
-      'reason',
-      'address',
-      'request_id',
-      'count',
-    ];
     // One multi-row INSERT per batch (at most 1000 rows, 9000 parameters).
     for (let start = 0; start < events.length; start += 1000) {
       const batch = events.slice(start, start + 1000);
       const values: unknown[] = [];
       const tuples = batch.map((event, index) => {
-        values.push(
-          event.at,
-          event.mechanism,
-          event.publicId ?? null,
-          event.credentialId ?? null,
-          event.outcome,
-          event.reason,
-          event.address,
-          event.requestId,
-          event.count ?? 1,
-        );
-        return `(${columns.map((_, column) => `$${index * columns.length + column + 1}`).join(', ')})`;
+        values.push(...auditValues(event));
+        return `(${AUDIT_COLUMNS.map((_, column) => `$${index * AUDIT_COLUMNS.length + column + 1}`).join(', ')})`;
       });
       await this.#query(
-        `INSERT INTO payauth_audit (${columns.join(', ')}) VALUES ${tuples.join(', ')}`,
+        `INSERT INTO payauth_audit (${AUDIT_COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}`,
         values,
       );
     }
@@ -418,17 +374,6 @@ export class PostgresStore implements CredentialStore {
       'SELECT * FROM payauth_audit WHERE at >= $1 ORDER BY sequence DESC LIMIT $2',
       [filter.since ?? 0, filter.limit ?? 1000],
     );
-    return rows.reverse().map((row) => ({
-      sequence: Number(row.sequence),
-      at: Number(row.at),
-      mechanism: row.mechanism as AuditEvent['mechanism'],
-      ...(row.public_id === null ? {} : { publicId: row.public_id as string }),
-      ...(row.credential_id === null ? {} : { credentialId: row.credential_id as string }),
-      outcome: row.outcome as AuditEvent['outcome'],
-      reason: row.reason as string,
-      address: row.address as string,
-      requestId: row.request_id as string,
-      count: Number(row.count),
-    }));
+    return rows.reverse().map(toAuditEvent);
   }
 }

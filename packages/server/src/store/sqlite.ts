@@ -1,6 +1,15 @@
-import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
+import { DatabaseSync } from 'node:sqlite';
 import type { Mechanism } from '@payauth/core';
 import { StoreConflictError } from './errors.ts';
+import {
+  AUDIT_COLUMNS,
+  auditValues,
+  type Row,
+  toAuditEvent,
+  toCredential,
+  toSecret,
+  toSigningKey,
+} from './rows.ts';
 import type {
   Account,
   AuditEvent,
@@ -40,33 +49,6 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
    CREATE INDEX audit_by_time ON audit (at);`,
   'ALTER TABLE audit ADD COLUMN count INTEGER NOT NULL DEFAULT 1;',
 ];
-
-type Row = Record<string, SQLInputValue>;
-
-function toCredential(row: Row): CredentialRecord {
-  return {
-    id: row.id as string,
-    partnerId: row.partner_id as string,
-    mechanism: row.mechanism as Mechanism,
-    publicId: row.public_id as string,
-    status: row.status as CredentialRecord['status'],
-    createdAt: Number(row.created_at),
-    ...(row.revoked_at === null ? {} : { revokedAt: Number(row.revoked_at) }),
-    options: JSON.parse(row.options as string),
-  };
-}
-
-function toSecret(row: Row): SecretRecord {
-  return {
-    id: row.id as string,
-    credentialId: row.credential_id as string,
-    kind: row.kind as SecretKind,
-    value: row.value as string,
-    notBefore: Number(row.not_before),
-    ...(row.not_after === null ? {} : { notAfter: Number(row.not_after) }),
-    createdAt: Number(row.created_at),
-  };
-}
 
 /**
  * The embedded default store: SQLite through `node:sqlite` (no native build, ~241k indexed lookups/s here),
@@ -255,12 +237,9 @@ export class SqliteStore implements CredentialStore {
   }
 
   async listSigningKeys(): Promise<SigningKeyRecord[]> {
-    return (this.#statement('SELECT * FROM signing_keys ORDER BY created_at').all() as Row[]).map((row) => ({
-      kid: row.kid as string,
-      privateKeyCiphertext: row.private_key as string,
-      createdAt: Number(row.created_at),
-      ...(row.retired_at === null ? {} : { retiredAt: Number(row.retired_at) }),
-    }));
+    return (this.#statement('SELECT * FROM signing_keys ORDER BY created_at').all() as Row[]).map(
+      toSigningKey,
+    );
   }
 
   async retireSigningKey(kid: string, at: number): Promise<void> {
@@ -329,21 +308,9 @@ export class SqliteStore implements CredentialStore {
     if (events.length === 0) return;
     this.#transaction(() => {
       const insert = this.#statement(
-        'INSERT INTO audit (at, mechanism, public_id, credential_id, outcome, reason, address, request_id, count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        `INSERT INTO audit (${AUDIT_COLUMNS.join(', ')}) VALUES (${AUDIT_COLUMNS.map(() => '?').join(', ')})`,
       );
-      for (const event of events) {
-        insert.run(
-          event.at,
-          event.mechanism,
-          event.publicId ?? null,
-          event.credentialId ?? null,
-          event.outcome,
-          event.reason,
-          event.address,
-          event.requestId,
-          event.count ?? 1,
-        );
-      }
+      for (const event of events) insert.run(...auditValues(event));
     });
   }
 
@@ -352,17 +319,6 @@ export class SqliteStore implements CredentialStore {
       filter.since ?? 0,
       filter.limit ?? 1000,
     ) as Row[];
-    return rows.reverse().map((row) => ({
-      sequence: Number(row.sequence),
-      at: Number(row.at),
-      mechanism: row.mechanism as AuditEvent['mechanism'],
-      ...(row.public_id === null ? {} : { publicId: row.public_id as string }),
-      ...(row.credential_id === null ? {} : { credentialId: row.credential_id as string }),
-      outcome: row.outcome as AuditEvent['outcome'],
-      reason: row.reason as string,
-      address: row.address as string,
-      requestId: row.request_id as string,
-      count: Number(row.count),
-    }));
+    return rows.reverse().map(toAuditEvent);
   }
 }
