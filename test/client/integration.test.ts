@@ -30,6 +30,18 @@ async function serverCount(mechanism: string, outcome: 'success' | 'failure'): P
     .reduce((sum, e) => sum + (e.count ?? 1), 0);
 }
 
+/** The eMoney preset for a server's demo client, its key loaded from the password-protected .pfx. */
+function emoneyDemo(server: TestServer, clientId = server.demo['private-key-jwt'].clientId) {
+  const pkj = server.demo['private-key-jwt'];
+  return emoney({
+    clientId,
+    apiKey: pkj.apiKey,
+    pfx: readFileSync(pkj.pfxPath),
+    password: pkj.pfxPassword,
+    baseUrl: server.url,
+  });
+}
+
 describe('the four presets against payauth serve', () => {
   it('api-money (hmac)', async () => {
     const client = createClient(apiMoney({ ...t.demo.hmac, baseUrl: t.url }));
@@ -43,16 +55,7 @@ describe('the four presets against payauth serve', () => {
   });
 
   it('emoney (private-key-jwt) from the password-protected .pfx', async () => {
-    const pkj = t.demo['private-key-jwt'];
-    const client = createClient(
-      emoney({
-        clientId: pkj.clientId,
-        apiKey: pkj.apiKey,
-        pfx: readFileSync(pkj.pfxPath),
-        password: pkj.pfxPassword,
-        baseUrl: t.url,
-      }),
-    );
+    const client = createClient(emoneyDemo(t));
     const users = await client.json<unknown[]>('/public/v1/users');
     expect(users.length).toBeGreaterThan(0);
     await client.json('/public/v1/users');
@@ -133,16 +136,7 @@ describe('one typed error for every provider shape', () => {
   });
 
   it('private-key-jwt: the RFC 6749 error', async () => {
-    const pkj = t.demo['private-key-jwt'];
-    const client = createClient(
-      emoney({
-        clientId: 'unknown-client',
-        apiKey: pkj.apiKey,
-        pfx: readFileSync(pkj.pfxPath),
-        password: pkj.pfxPassword,
-        baseUrl: t.url,
-      }),
-    );
+    const client = createClient(emoneyDemo(t, 'unknown-client'));
     const error = (await client.json('/public/v1/users').catch((e: unknown) => e)) as PayauthResponseError;
     expect(error).toMatchObject({
       status: 401,
@@ -251,16 +245,7 @@ describe('a server whose clock is 10 minutes off', () => {
       });
 
       it('private-key-jwt succeeds after at most one rejected token request', async () => {
-        const pkj = skewed.demo['private-key-jwt'];
-        const client = createClient(
-          emoney({
-            clientId: pkj.clientId,
-            apiKey: pkj.apiKey,
-            pfx: readFileSync(pkj.pfxPath),
-            password: pkj.pfxPassword,
-            baseUrl: skewed.url,
-          }),
-        );
+        const client = createClient(emoneyDemo(skewed));
         expect((await client.get('/public/v1/users')).status).toBe(200);
         await skewed.server.context.audit.flush();
         const failures = (await skewed.server.context.store.listAudit()).filter(
@@ -285,15 +270,7 @@ describe('no secret, token or assertion in errors, inspected objects or JSON', (
     const clients = [
       createClient(apiMoney({ ...t.demo.hmac, baseUrl: t.url })),
       createClient(fondy({ ...t.demo['app-token'], baseUrl: t.url })),
-      createClient(
-        emoney({
-          clientId: pkj.clientId,
-          apiKey: pkj.apiKey,
-          pfx: readFileSync(pkj.pfxPath),
-          password: pkj.pfxPassword,
-          baseUrl: t.url,
-        }),
-      ),
+      createClient(emoneyDemo(t)),
       createClient(wakapay({ ...t.demo['api-key'], baseUrl: t.url })),
       createClient(wakapay({ apiKey: 'your_api_key', apiSecret: 'wrong-secret-value-1', baseUrl: t.url })),
       createClient(

@@ -36,6 +36,25 @@ export function isLive(window: Window, now: number): boolean {
 }
 
 /**
+ * True when `check` accepts at least one entry live at `now` (two during a rotation): a check refuses by throwing,
+ * as the core's verify functions do.
+ */
+export function acceptedByAnyLive<T extends Window>(
+  entries: readonly T[],
+  now: number,
+  check: (entry: T) => void,
+): boolean {
+  for (const entry of entries) {
+    if (!isLive(entry, now)) continue;
+    try {
+      check(entry);
+      return true;
+    } catch {}
+  }
+  return false;
+}
+
+/**
  * Resolves credentials for the guards and keeps them in process memory, decrypted once. Freshness: it polls the
  * store's change counter (default every 500 ms) and listens to the shared state's change notices, and drops the cache
  * on either; so a revocation or rotation made by another process is seen within one poll interval.

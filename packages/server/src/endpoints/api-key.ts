@@ -15,7 +15,7 @@ import {
   reject,
   singleHeader,
 } from '../context.ts';
-import { isLive } from '../credentials/resolver.ts';
+import { acceptedByAnyLive } from '../credentials/resolver.ts';
 
 const FACTS = { surface: 'api-key', mechanism: 'api-key' } as const;
 
@@ -46,15 +46,11 @@ export function createApiKeyEndpoint(
     const credential = await context.resolver.resolve('api-key', body.apiKey);
     const now = context.now();
     try {
-      const hashes = credential?.secretHashes.filter((h) => isLive(h, now)) ?? [];
-      let verified = false;
-      for (const { hash } of hashes) {
-        try {
-          verifyApiSecret(pepper, body.apiSecret, hash);
-          verified = true;
-          break;
-        } catch {}
-      }
+      const verified =
+        credential !== undefined &&
+        acceptedByAnyLive(credential.secretHashes, now, ({ hash }) =>
+          verifyApiSecret(pepper, body.apiSecret, hash),
+        );
       if (!credential || !verified) {
         throw new RejectionError(
           'ERR_API_KEY_CREDENTIALS_INVALID',

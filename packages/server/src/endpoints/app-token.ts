@@ -15,7 +15,7 @@ import {
   refuseOverBudget,
   reject,
 } from '../context.ts';
-import { isLive } from '../credentials/resolver.ts';
+import { acceptedByAnyLive } from '../credentials/resolver.ts';
 
 const FACTS = { surface: 'app-token', mechanism: 'app-token' } as const;
 
@@ -64,15 +64,9 @@ export function createAppTokenEndpoint(
     const known = { ...facts, credentialId: credential.record.id };
     const now = context.now();
     try {
-      const secrets = credential.appSecrets.filter((s) => isLive(s, now));
-      let verified = false;
-      for (const { secret } of secrets) {
-        try {
-          verifyAppTokenSignature(body, secret);
-          verified = true;
-          break;
-        } catch {}
-      }
+      const verified = acceptedByAnyLive(credential.appSecrets, now, ({ secret }) =>
+        verifyAppTokenSignature(body, secret),
+      );
       if (!verified)
         throw new RejectionError('ERR_APP_TOKEN_SIGNATURE_MISMATCH', 'the signature does not match');
       if (credential.record.status !== 'active') {

@@ -16,7 +16,7 @@ import {
   reject,
   singleHeader,
 } from '../context.ts';
-import { isLive, type ResolvedCredential } from '../credentials/resolver.ts';
+import { acceptedByAnyLive, type ResolvedCredential } from '../credentials/resolver.ts';
 
 /** Options of {@link createBearerGuard}. */
 export interface BearerGuardOptions {
@@ -104,11 +104,11 @@ export function createBearerGuard(
         // only an unknown value pays for the keyed hash.
         const remembered = verifiedApikeys.get(credential);
         if (remembered === undefined || !equalInConstantTime(remembered, apikey)) {
-          const now = context.now();
-          const live = credential.apikeyHashes.filter((h) => isLive(h, now));
-          if (!live.some((h) => matches(() => verifyApiSecret(apikeyPepper, apikey.slice(0, 256), h.hash)))) {
+          const accepted = acceptedByAnyLive(credential.apikeyHashes, context.now(), ({ hash }) =>
+            verifyApiSecret(apikeyPepper, apikey.slice(0, 256), hash),
+          );
+          if (!accepted)
             throw new RejectionError('ERR_APIKEY_INVALID', "the apikey header is not this client's");
-          }
           verifiedApikeys.set(credential, apikey);
         }
       }
@@ -131,13 +131,4 @@ function equalInConstantTime(a: string, b: string): boolean {
   const left = Buffer.from(a, 'utf8');
   const right = Buffer.from(b, 'utf8');
   return left.length === right.length && timingSafeEqual(left, right);
-}
-
-function matches(check: () => void): boolean {
-  try {
-    check();
-    return true;
-  } catch {
-    return false;
-  }
 }
