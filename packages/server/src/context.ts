@@ -115,10 +115,15 @@ export interface RejectionFacts {
   readonly retryAfterSeconds?: number;
 }
 
+/** A header value is ASCII: accents dropped (é → e), any other character named by its code point (’ → U+2019). */
 function asciiHint(text: string): string {
   return text
     .normalize('NFKD')
-    .replace(/[^\x20-\x7e]/g, '')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(
+      /[^\x20-\x7e]/gu,
+      (character) => `U+${character.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`,
+    )
     .slice(0, 300);
 }
 

@@ -126,6 +126,7 @@ export function loadJwk(jwk: JsonWebKey, certificatePem?: string): KeyMaterial {
 
 /** A key, a self-signed certificate and a `.pfx` bundle of them. */
 export interface GeneratedIdentity {
+  /** The private key, PEM PKCS#8 (`BEGIN PRIVATE KEY`). */
   readonly keyPem: string;
   readonly certificatePem: string;
   readonly pkcs12: Buffer;
@@ -163,7 +164,10 @@ export function generateIdentity(options: {
     friendlyName: options.commonName,
   });
   return {
-    keyPem: forge.pki.privateKeyToPem(keys.privateKey),
+    // PKCS#8 (`BEGIN PRIVATE KEY`), what jose's importPKCS8 and WebCrypto read; forge writes PKCS#1.
+    keyPem: createPrivateKey(forge.pki.privateKeyToPem(keys.privateKey))
+      .export({ type: 'pkcs8', format: 'pem' })
+      .toString(),
     certificatePem: forge.pki.certificateToPem(certificate),
     pkcs12: Buffer.from(forge.asn1.toDer(asn1).getBytes(), 'binary'),
   };

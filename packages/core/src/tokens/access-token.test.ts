@@ -12,7 +12,14 @@ const now = 1_800_000_000_000;
 
 describe('access tokens', () => {
   const { token, claims } = signAccessToken(
-    { iss: issuer, sub: 'cred_1', partner: 'p', mechanism: 'api-key' },
+    {
+      iss: issuer,
+      aud: `${issuer}/api-key`,
+      sub: 'cred_1',
+      client_id: 'key_1',
+      partner: 'p',
+      mechanism: 'api-key',
+    },
     3600,
     key,
     now,
@@ -60,7 +67,14 @@ describe('access tokens', () => {
     const ed = generateKeyPairSync('ed25519').privateKey;
     const edKeys = new Map([['e1', createPublicKey(ed)]]);
     const signed = signAccessToken(
-      { iss: issuer, sub: 'c', partner: 'p', mechanism: 'app-token' },
+      {
+        iss: issuer,
+        aud: `${issuer}/app-token`,
+        sub: 'c',
+        client_id: 'a',
+        partner: 'p',
+        mechanism: 'app-token',
+      },
       60,
       { kid: 'e1', privateKey: ed },
       now,

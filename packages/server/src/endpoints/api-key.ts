@@ -71,7 +71,12 @@ export function createApiKeyEndpoint(
     }
     const lifetime = context.config.apiKey.lifetimeSeconds;
     const { token } = context.issuer.issue(
-      { sub: credential.record.id, partner: credential.record.partnerId, mechanism: 'api-key' },
+      {
+        sub: credential.record.id,
+        client_id: credential.record.publicId,
+        partner: credential.record.partnerId,
+        mechanism: 'api-key',
+      },
       lifetime,
     );
     auditSuccess(context, request, {

@@ -88,7 +88,12 @@ export function createAppTokenEndpoint(
       return reject(context, request, error, known);
     }
     const { token } = context.issuer.issue(
-      { sub: credential.record.id, partner: credential.record.partnerId, mechanism: 'app-token' },
+      {
+        sub: credential.record.id,
+        client_id: credential.record.publicId,
+        partner: credential.record.partnerId,
+        mechanism: 'app-token',
+      },
       config.appToken.lifetimeSeconds,
     );
     auditSuccess(context, request, {
