@@ -1,3 +1,4 @@
+import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import {
   type CredentialStore,
@@ -27,13 +28,23 @@ export function isPostgresUrl(location: string): boolean {
   return /^postgres(ql)?:\/\//.test(location);
 }
 
+/** Options of {@link openStore}. */
+export interface OpenStoreOptions {
+  /**
+   * The command only reads or changes what is there (`audit`, `credentials list|rotate|revoke`, `keys`): a SQLite file
+   * that does not exist is a typo, refused before anything (store or master-key file) is created.
+   */
+  readonly mustExist?: boolean;
+}
+
 /**
  * Opens the store named by `--store`: a SQLite file path, `:memory:`, or a `postgres://` URL. The master key comes
  * from `PAYAUTH_MASTER_KEY`; for a SQLite file, else from `<store>.master-key` (created 0600). A PostgreSQL store is
  * shared by several instances, so the variable is required there: a key made up by one instance would be useless to
- * the others.
+ * the others. A SQLite path whose folder does not exist, or (with `mustExist`) a file that does not exist, is a
+ * {@link UsageError} naming the path.
  */
-export async function openStore(location: string): Promise<OpenedStore> {
+export async function openStore(location: string, options: OpenStoreOptions = {}): Promise<OpenedStore> {
   if (isPostgresUrl(location)) {
     if (!process.env[MASTER_KEY_VARIABLE]) {
       throw new UsageError(
@@ -53,10 +64,28 @@ export async function openStore(location: string): Promise<OpenedStore> {
   }
   const memory = location === ':memory:';
   const path = memory ? location : resolve(location);
+  if (!memory) checkSqlitePath(path, options.mustExist === true);
   const envelope = new Envelope(loadMasterKey(memory ? {} : { keyFile: `${path}.master-key` }));
-  const store = new SqliteStore(path);
-  await store.migrate();
+  let store: SqliteStore;
+  try {
+    store = new SqliteStore(path);
+    await store.migrate();
+  } catch (error) {
+    throw new UsageError(`cannot open the store ${path}: ${(error as Error).message}`);
+  }
   return { store, envelope, directory: memory ? process.cwd() : dirname(path), location: path };
+}
+
+function checkSqlitePath(path: string, mustExist: boolean): void {
+  const folder = dirname(path);
+  if (!existsSync(folder) || !statSync(folder).isDirectory()) {
+    throw new UsageError(`cannot open the store ${path}: the folder ${folder} does not exist`);
+  }
+  if (mustExist && !existsSync(path)) {
+    throw new UsageError(
+      `no store at ${path} (check --store; \`payauth serve\` or \`payauth credentials create\` makes one)`,
+    );
+  }
 }
 
 /**
