@@ -74,7 +74,7 @@ describe('RFC 6749 §3.2 at /connect/token', () => {
 
 describe('RFC 9068 audiences in the Bearer guard', () => {
   it('refuses a token signed by the server whose aud is another mechanism’s, whatever its mechanism claim', async () => {
-    const { context } = t.server;
+    const context = t.server.payauth;
     const signing = (await context.store.listSigningKeys()).find((record) => record.retiredAt === undefined)!;
     const { createPrivateKey } = await import('node:crypto');
     const privateKey = createPrivateKey(
