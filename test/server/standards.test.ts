@@ -149,7 +149,7 @@ describe('the sandbox hint reads a UTF-8 Authorization header that Node handed o
 describe('the demo key', () => {
   it('is PKCS#8, as docs/providers/private-key-jwt.md says: WebCrypto imports it', async () => {
     const pem = readFileSync(t.demo['private-key-jwt'].keyPath, 'utf8');
-    expect(pem).toMatch(/^-----BEGIN PRIVATE KEY-----\n/);
+    expect(pem).toMatch(/^-----BEGIN PRIVATE KEY-----\r?\n/);
     const der = Buffer.from(pem.replace(/-----[^-]+-----|\s/g, ''), 'base64');
     const imported = await crypto.subtle.importKey(
       'pkcs8',
