@@ -81,6 +81,18 @@ describe('a store that does not exist', () => {
   });
 });
 
+describe('a PAYAUTH_MASTER_KEY placeholder', () => {
+  it('is refused in one line that says how to make a key', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'payauth-master-key-'));
+    const result = await runPayauth(['serve', '--port', '0', '--store', join(directory, 'x.db')], {
+      env: { PAYAUTH_MASTER_KEY: '…' },
+    });
+    expect(result.code).toBe(2);
+    expect(oneLine(result.stderr), result.stderr).toBe(true);
+    expect(result.stderr).toContain('openssl rand -hex 32');
+  });
+});
+
 describe('token without --base-url', () => {
   it('names the URL it tried, the cause, and the missing option', async () => {
     const result = await runPayauth(['token', 'wakapay', '--api-key', 'k', '--api-secret', 's'], {

@@ -60,27 +60,29 @@ function markdownFiles(): string[] {
   return ['README.md', ...docs];
 }
 
+/** The fenced blocks of a Markdown file whose language is sh, bash or shell (CommonMark fences: a block closes on a
+ * fence at least as long as the one that opened it, so a ```sh shown inside a ````md block is not taken for one). */
 function shellBlocks(file: string): Block[] {
   const lines = readFileSync(join(ROOT, file), 'utf8').split('\n');
   const blocks: Block[] = [];
   for (let index = 0; index < lines.length; index++) {
-    const open = /^```(sh|bash|shell)(\s.*)?$/.exec(lines[index]!);
-    if (!open) {
-      // Skip other fenced blocks whole, so a ``` inside them is not taken for an opening.
-      if (/^```/.test(lines[index]!)) {
-        const end = lines.findIndex((line, at) => at > index && /^```\s*$/.test(line));
-        if (end > index) index = end;
-      }
-      continue;
-    }
-    const end = lines.findIndex((line, at) => at > index && /^```\s*$/.test(line));
-    if (end < 0) throw new Error(`${file}:${index + 1}: unclosed code block`);
-    blocks.push({
-      file,
-      line: index + 1,
-      info: (open[2] ?? '').trim(),
-      text: lines.slice(index + 1, end).join('\n'),
+    const open = /^(`{3,})\s*([^`]*)$/.exec(lines[index]!);
+    if (!open) continue;
+    const fence = open[1]!;
+    const end = lines.findIndex((line, at) => {
+      const close = /^(`{3,})\s*$/.exec(line);
+      return at > index && close !== null && close[1]!.length >= fence.length;
     });
+    if (end < 0) throw new Error(`${file}:${index + 1}: unclosed code block`);
+    const [language = '', ...info] = open[2]!.trim().split(/\s+/);
+    if (['sh', 'bash', 'shell'].includes(language)) {
+      blocks.push({
+        file,
+        line: index + 1,
+        info: info.join(' '),
+        text: lines.slice(index + 1, end).join('\n'),
+      });
+    }
     index = end;
   }
   return blocks;
