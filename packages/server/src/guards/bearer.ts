@@ -25,8 +25,9 @@ export interface BearerGuardOptions {
 
 /**
  * A Bearer guard for tokens this server issued (RFC 6750): the token's signature and expiry, its audience (RFC 9068:
- * `<issuer>/<mechanism>` of an accepted mechanism) and the mechanism that issued it, the credential still active (a revoked credential's tokens stop working within the poll interval),
- * and for eMoney the `apikey` header, compared as a keyed hash in constant time.
+ * `<issuer>/<mechanism>` of an accepted mechanism) and the mechanism that issued it, the credential still active (a
+ * revoked credential's tokens stop working within the poll interval), and for eMoney the `apikey` header, compared as
+ * a keyed hash in constant time.
  *
  * @example
  * ```ts
