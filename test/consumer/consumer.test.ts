@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,23 +20,32 @@ import {
 // nodenext/strict/skipLibCheck false, and `npx payauth` as in the repository. On the pinned Node 24, and on Node
 // 22.13 (the oldest the packages declare) from the npm `node` package, cached in ~/.cache/payauth.
 
-/** Every public subpath, as a user imports it; the ones whose source is not in the repository are left out. */
+/** Every public subpath a user imports at run time (`./conformance` needs the user's Vitest: type-checked only). */
 const SUBPATHS = [
-  ['@payauth/core', 'packages/core/src/index.ts'],
-  ['@payauth/client', 'packages/client/src/index.ts'],
-  ['@payauth/client/keys', 'packages/client/src/keys/index.ts'],
-  ['@payauth/server', 'packages/server/src/index.ts'],
-  ['@payauth/server/express', 'packages/server/src/adapters/express.ts'],
-  ['@payauth/server/hono', 'packages/server/src/adapters/hono.ts'],
-  ['@payauth/server/fastify', 'packages/server/src/adapters/fastify.ts'],
-  ['@payauth/server/fetch', 'packages/server/src/adapters/fetch.ts'],
-  ['@payauth/server/postgres', 'packages/server/src/store/postgres.ts'],
-  ['@payauth/server/redis', 'packages/server/src/state/redis.ts'],
-  ['payauth', 'packages/cli/src/index.ts'],
-] as const;
-const present = SUBPATHS.filter(([, source]) => existsSync(join(ROOT, source))).map(([subpath]) => subpath);
-const absent = SUBPATHS.filter(([, source]) => !existsSync(join(ROOT, source))).map(([subpath]) => subpath);
-if (absent.length > 0) console.warn(`[skip] not in the repository yet: ${absent.join(', ')}`);
+  '@payauth/core',
+  '@payauth/client',
+  '@payauth/client/keys',
+  '@payauth/server',
+  '@payauth/server/express',
+  '@payauth/server/hono',
+  '@payauth/server/fastify',
+  '@payauth/server/fetch',
+  '@payauth/server/standalone',
+  '@payauth/server/postgres',
+  '@payauth/server/redis',
+  'payauth',
+];
+/** The frameworks and drivers an import must not load unless they are its own (SPEC.md, "Embedding"). */
+const HEAVY = ['express', 'hono', 'fastify', 'pg', 'ioredis'];
+/** What each import may load of HEAVY. */
+const MAY_LOAD: Record<string, readonly string[]> = {
+  '@payauth/server': [],
+  '@payauth/server/express': ['express'],
+  '@payauth/server/hono': ['hono'],
+  '@payauth/server/fastify': ['fastify'],
+  '@payauth/server/fetch': [],
+  '@payauth/client': [],
+};
 
 /** The document vector of SPEC.md §1, signed by the installed `payauth sign hmac`. */
 const SIGN_ARGS = [
@@ -67,6 +76,7 @@ beforeAll(async () => {
   const started = performance.now();
   const oldest = cachedNode(OLDEST_NODE); // downloads once, meanwhile the build and the install run
   packed = packedEarlier() ?? (await buildAndPack());
+  const packedAt = performance.now();
   mkdirSync(project, { recursive: true });
   writeFileSync(
     join(project, 'package.json'),
@@ -79,6 +89,7 @@ beforeAll(async () => {
     [
       'install',
       '--no-package-lock',
+      '--prefer-offline',
       ...packed.map((tarball) => tarball.tarball),
       'express@^5',
       'hono@^4',
@@ -92,7 +103,9 @@ beforeAll(async () => {
   );
   nodes.push({ label: `Node ${process.versions.node}`, directory: dirname(process.execPath) });
   nodes.push({ label: `Node ${OLDEST_NODE}`, directory: await oldest });
-  summary.push(`set up in ${Math.round(performance.now() - started)} ms (${project})`);
+  summary.push(
+    `built and packed in ${Math.round(packedAt - started)} ms, installed in ${Math.round(performance.now() - packedAt)} ms (${project})`,
+  );
 }, 300_000);
 
 afterAll(() => {
@@ -109,14 +122,14 @@ async function buildAndPack(): Promise<PackedPackage[]> {
 function writeProjectFiles(): void {
   writeFileSync(
     join(project, 'esm.mjs'),
-    `${present.map((subpath, index) => `import * as m${index} from '${subpath}';`).join('\n')}
-const modules = [${present.map((_, index) => `m${index}`).join(', ')}];
+    `${SUBPATHS.map((subpath, index) => `import * as m${index} from '${subpath}';`).join('\n')}
+const modules = [${SUBPATHS.map((_, index) => `m${index}`).join(', ')}];
 console.log(JSON.stringify(modules.map((module) => Object.keys(module).length)));
 `,
   );
   writeFileSync(
     join(project, 'cjs.cjs'),
-    `const subpaths = ${JSON.stringify(present)};
+    `const subpaths = ${JSON.stringify(SUBPATHS)};
 console.log(JSON.stringify(subpaths.map((subpath) => Object.keys(require(subpath)).length)));
 `,
   );
@@ -157,10 +170,105 @@ console.log(JSON.stringify([...packages].sort()));
     )}\n`,
   );
   writeFileSync(join(project, 'check.ts'), typeScriptCheck());
+  writeFileSync(join(project, 'embed.mjs'), EMBED);
+  for (const name of ['core', 'client'])
+    writeFileSync(join(project, `readme-${name}.mjs`), readmeExample(name));
   mkdirSync(join(project, 'examples'));
   for (const name of ['api-money', 'fondy', 'emoney', 'wakapay'])
     copyFileSync(join(ROOT, 'docs/examples', `${name}.ts`), join(project, 'examples', `${name}.mjs`));
 }
+
+/** The first ```js block of a package's README, with its sandbox URL left for the test to fill. */
+function readmeExample(name: string): string {
+  const readme = readFileSync(join(ROOT, 'packages', name, 'README.md'), 'utf8');
+  const block = /```js\n([\s\S]*?)```/.exec(readme)?.[1];
+  if (!block) throw new Error(`packages/${name}/README.md has no js example`);
+  return block.replaceAll("'http://127.0.0.1:8080'", 'process.env.PAYAUTH_BASE_URL');
+}
+
+/**
+ * An app of the user's own, protected with one adapter (argv[2]: express, hono, fastify or fetch): a credential made
+ * with `payauth.credentials.create`, the installed client calling a route guarded by `hmac` and one guarded by
+ * `api-key` (its token from the adapter's own token endpoint), and one call with no credentials.
+ */
+const EMBED = `import { createServer } from 'node:net';
+import { apiKey, createClient, hmac, PayauthResponseError } from '@payauth/client';
+import { createPayauth } from '@payauth/server';
+
+const framework = process.argv[2];
+const port = await new Promise((resolve) => {
+  const probe = createServer().listen(0, '127.0.0.1', () => {
+    const { port } = probe.address();
+    probe.close(() => resolve(port));
+  });
+});
+const baseUrl = \`http://127.0.0.1:\${port}\`;
+const payauth = await createPayauth({ store: ':memory:', issuer: baseUrl });
+const signed = await payauth.credentials.create('hmac', { partner: 'acme' });
+const keyed = await payauth.credentials.create('api-key', { partner: 'globex' });
+let close;
+if (framework === 'express') {
+  const { default: express } = await import('express');
+  const { payauthRouter, requireAuth } = await import('@payauth/server/express');
+  const app = express();
+  app.use(payauthRouter(payauth));
+  app.get('/orders', requireAuth(payauth, 'hmac'), (req, res) => res.json(req.payauth));
+  app.get('/balance', requireAuth(payauth, 'api-key'), (req, res) => res.json(req.payauth));
+  const server = app.listen(port, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  close = () => new Promise((resolve) => server.close(resolve));
+} else if (framework === 'fastify') {
+  const { default: Fastify } = await import('fastify');
+  const { payauthPlugin, requireAuth } = await import('@payauth/server/fastify');
+  const app = Fastify();
+  await app.register(payauthPlugin, { payauth });
+  app.get('/orders', { onRequest: requireAuth(payauth, 'hmac') }, async (request) => request.payauth);
+  app.get('/balance', { preHandler: requireAuth(payauth, 'api-key') }, async (request) => request.payauth);
+  await app.listen({ port, host: '127.0.0.1' });
+  close = () => app.close();
+} else {
+  const { serve } = await import('@hono/node-server');
+  let fetch;
+  if (framework === 'hono') {
+    const { Hono } = await import('hono');
+    const { payauthRoutes, requireAuth } = await import('@payauth/server/hono');
+    const app = new Hono();
+    app.route('/', payauthRoutes(payauth));
+    app.get('/orders', requireAuth(payauth, 'hmac'), (c) => c.json(c.get('payauth')));
+    app.get('/balance', requireAuth(payauth, 'api-key'), (c) => c.json(c.get('payauth')));
+    fetch = app.fetch;
+  } else {
+    const { authenticate, payauthHandler } = await import('@payauth/server/fetch');
+    const handle = payauthHandler(payauth);
+    fetch = async (request) => {
+      const answer = await handle(request);
+      if (answer) return answer;
+      const mechanism = new URL(request.url).pathname === '/orders' ? 'hmac' : 'api-key';
+      const result = await authenticate(payauth, mechanism, request);
+      return result.ok ? Response.json(result.principal) : result.response;
+    };
+  }
+  const server = serve({ fetch, port, hostname: '127.0.0.1' });
+  await new Promise((resolve) => server.once('listening', resolve));
+  close = () => new Promise((resolve) => server.close(resolve));
+}
+try {
+  const orders = createClient({ baseUrl, auth: hmac({ accessKey: signed.accessKey, secretKey: signed.secretKey }) });
+  const balance = createClient({ baseUrl, auth: apiKey({ apiKey: keyed.apiKey, apiSecret: keyed.apiSecret }) });
+  const anonymous = await fetch(\`\${baseUrl}/orders\`);
+  console.log(JSON.stringify({
+    hmac: await orders.json('/orders'),
+    apiKey: await balance.json('/balance'),
+    anonymous: { status: anonymous.status, body: await anonymous.json() },
+  }));
+} catch (error) {
+  console.error(error instanceof PayauthResponseError ? \`\${error.status} \${error.providerMessage}\` : error);
+  process.exitCode = 1;
+} finally {
+  await close();
+  await payauth.close();
+}
+`;
 
 /** A file that uses the public API of each package, type-checked as a user's project would be. */
 function typeScriptCheck(): string {
@@ -168,8 +276,20 @@ function typeScriptCheck(): string {
 import { formatHmacHeader, type Mechanism, PayauthError } from '@payauth/core';
 import { apiKey, apiMoney, appToken, createClient, emoney, fondy, hmac, privateKeyJwt, type PayauthClient, wakapay } from '@payauth/client';
 import { generateIdentity, loadPkcs12, type KeyMaterial } from '@payauth/client/keys';
+import { createPayauth, type Payauth } from '@payauth/server';
+import express from 'express';
+import { payauthRouter, requireAuth as requireExpress } from '@payauth/server/express';
+import { Hono } from 'hono';
+import { payauthRoutes, requireAuth as requireHono } from '@payauth/server/hono';
+import Fastify from 'fastify';
+import { payauthPlugin, requireAuth as requireFastify } from '@payauth/server/fastify';
+import { authenticate, payauthHandler } from '@payauth/server/fetch';
+import { createPayauthServer } from '@payauth/server/standalone';
+import { PostgresStore } from '@payauth/server/postgres';
+import * as redis from '@payauth/server/redis';
+import { describeStoreConformance } from '@payauth/server/conformance';
 import { runCli } from 'payauth';
-${present.includes('@payauth/server/postgres') ? "import * as postgres from '@payauth/server/postgres';\n" : ''}${present.includes('@payauth/server/redis') ? "import * as redis from '@payauth/server/redis';\n" : ''}
+
 const mechanism: Mechanism = 'hmac';
 const header: string = formatHmacHeader({ accessKey: 'k', secretKey: 's', timestamp: 1, version: '1' });
 const clients: PayauthClient[] = [
@@ -182,7 +302,40 @@ const strategies = [hmac, appToken, privateKeyJwt, apiKey];
 const identity = generateIdentity({ commonName: 'c', password: 'p' });
 const material: KeyMaterial = loadPkcs12(identity.pkcs12, 'p');
 const exitCode: Promise<number> = runCli(['--help']);
-export { mechanism, header, clients, strategies, material, exitCode, PayauthError${present.includes('@payauth/server/postgres') ? ', postgres' : ''}${present.includes('@payauth/server/redis') ? ', redis' : ''} };
+
+export async function embed(): Promise<void> {
+  const payauth: Payauth = await createPayauth({ store: ':memory:', issuer: 'http://127.0.0.1:3000' });
+  const created = await payauth.credentials.create('hmac', { partner: 'acme' });
+  const accessKey: string = created.accessKey;
+
+  const app = express();
+  app.use(payauthRouter(payauth));
+  app.get('/orders', requireExpress(payauth, 'hmac'), (req, res) => {
+    res.json({ partner: req.payauth?.partnerId, key: accessKey });
+  });
+
+  const hono = new Hono();
+  hono.route('/', payauthRoutes(payauth));
+  hono.get('/balance', requireHono(payauth, 'api-key'), (c) => c.json({ partner: c.get('payauth').partnerId }));
+
+  const fastify = Fastify();
+  await fastify.register(payauthPlugin, { payauth });
+  fastify.get('/users', { onRequest: requireFastify(payauth, 'private-key-jwt') }, async (request) => request.payauth);
+
+  const handle = payauthHandler(payauth);
+  const fetchHandler = async (request: Request): Promise<Response> => {
+    const answer = await handle(request);
+    if (answer) return answer;
+    const result = await authenticate(payauth, 'hmac', request);
+    return result.ok ? Response.json(result.principal) : result.response;
+  };
+  await fetchHandler(new Request('http://127.0.0.1:3000/orders'));
+
+  const server = await createPayauthServer({ store: new PostgresStore('postgres://localhost/payauth') });
+  await server.close();
+  await payauth.close();
+}
+export { mechanism, header, clients, strategies, material, exitCode, PayauthError, redis, describeStoreConformance };
 `;
 }
 
@@ -218,7 +371,7 @@ describe('installed outside the repository', () => {
         const counts = JSON.parse(stdout) as number[];
         expect(counts.every((count) => count > 0)).toBe(true);
         expect(stderr).toBe('');
-        summary.push(`${label()}: import of ${present.length} subpaths`);
+        summary.push(`${label()}: import of ${SUBPATHS.length} subpaths`);
       });
 
       it('requires every subpath (CommonJS, require of ESM)', async () => {
@@ -226,7 +379,31 @@ describe('installed outside the repository', () => {
         const counts = JSON.parse(stdout) as number[];
         expect(counts.every((count) => count > 0)).toBe(true);
         expect(stderr).toBe('');
-        summary.push(`${label()}: require of ${present.length} subpaths`);
+        summary.push(`${label()}: require of ${SUBPATHS.length} subpaths`);
+      });
+
+      it('protects an app of its own with each adapter (express, hono, fastify, fetch)', async () => {
+        for (const framework of ['express', 'hono', 'fastify', 'fetch']) {
+          const { stdout } = await run('node', ['embed.mjs', framework], {
+            cwd: project,
+            env: environment(),
+          });
+          const answer = JSON.parse(stdout);
+          expect(answer.hmac).toMatchObject({ mechanism: 'hmac', partnerId: 'acme' });
+          expect(answer.apiKey).toMatchObject({ mechanism: 'api-key', partnerId: 'globex' });
+          expect(answer.anonymous.status).toBe(401);
+        }
+        summary.push(`${label()}: express, hono, fastify and fetch apps guarded by hmac and api-key`);
+      });
+
+      it.runIf(index === 0)('loads no other framework, pg or ioredis than the one imported', async () => {
+        for (const [subpath, allowed] of Object.entries(MAY_LOAD)) {
+          const { stdout } = await run('node', ['loads.mjs', subpath], { cwd: project, env: environment() });
+          const loaded = JSON.parse(stdout) as string[];
+          const unexpected = loaded.filter((name) => HEAVY.includes(name) && !allowed.includes(name));
+          expect({ subpath, unexpected }).toEqual({ subpath, unexpected: [] });
+        }
+        summary.push(`${label()}: each adapter loads only its framework; none loads pg or ioredis`);
       });
 
       it('npx payauth sign hmac prints the document vector', async () => {
@@ -237,10 +414,14 @@ describe('installed outside the repository', () => {
 
       it('npx payauth serve --demo answers the four presets of the installed client', async () => {
         const port = await freePort();
-        const server = start('npx', ['payauth', 'serve', '--demo', '--port', String(port), '--store', ':memory:'], {
-          cwd: project,
-          env: environment(),
-        });
+        const server = start(
+          'npx',
+          ['payauth', 'serve', '--demo', '--port', String(port), '--store', ':memory:'],
+          {
+            cwd: project,
+            env: environment(),
+          },
+        );
         try {
           await server.waitFor(`http://127.0.0.1:${port}`);
           for (const name of ['api-money', 'fondy', 'emoney', 'wakapay']) {
@@ -249,13 +430,25 @@ describe('installed outside the repository', () => {
               env: { ...environment(), PAYAUTH_BASE_URL: `http://127.0.0.1:${port}` },
             });
             const answer = JSON.parse(stdout);
-            if (name === 'wakapay') expect(answer).toMatchObject({ usd: { currency: 'USD' }, tokenRequests: 1 });
+            if (name === 'wakapay')
+              expect(answer).toMatchObject({ usd: { currency: 'USD' }, tokenRequests: 1 });
             else expect(Array.isArray(answer)).toBe(true);
           }
+          const baseUrl = { PAYAUTH_BASE_URL: `http://127.0.0.1:${port}` };
+          const core = await run('node', ['readme-core.mjs'], { cwd: project, env: environment() });
+          expect(core.stdout.split('\n')[0]).toBe(SIGNED);
+          const client = await run('node', ['readme-client.mjs'], {
+            cwd: project,
+            env: { ...environment(), ...baseUrl },
+          });
+          expect(client.stderr).toBe('');
+          expect(client.stdout).toContain("currency: 'USD'");
         } finally {
           await server.stop();
         }
-        summary.push(`${label()}: npx payauth serve --demo; api-money, fondy, emoney, wakapay clients succeed`);
+        summary.push(
+          `${label()}: npx payauth serve --demo; api-money, fondy, emoney, wakapay clients and the READMEs' examples succeed`,
+        );
       });
     });
   }

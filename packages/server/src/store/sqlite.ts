@@ -1,4 +1,4 @@
-import { DatabaseSync } from 'node:sqlite';
+import type { DatabaseSync } from 'node:sqlite';
 import type { Mechanism } from '@payauth/core';
 import { StoreConflictError } from './errors.ts';
 import {
@@ -65,7 +65,10 @@ export class SqliteStore implements PayauthStore {
 
   /** @param location - a file path or `:memory:` */
   constructor(location: string) {
-    this.#db = new DatabaseSync(location);
+    // node:sqlite loads here, not at import: on Node 22 it prints an ExperimentalWarning, which an app that imports
+    // @payauth/server with another store should not get.
+    const { DatabaseSync: Database } = process.getBuiltinModule('node:sqlite');
+    this.#db = new Database(location);
     this.#db.exec('PRAGMA busy_timeout = 5000');
     if (location !== ':memory:') this.#db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL');
     this.#db.exec('PRAGMA foreign_keys = ON');
@@ -184,9 +187,13 @@ export class SqliteStore implements PayauthStore {
   async listCredentials(
     filter: { partnerId?: string; mechanism?: Mechanism } = {},
   ): Promise<CredentialRecord[]> {
+    // Plain `?` only: Node 22's node:sqlite binds positional arguments to anonymous parameters only, so a numbered
+    // `?1` reused twice fails there ("column index out of range"); the packages support Node >= 22.13.
+    const partnerId = filter.partnerId ?? null;
+    const mechanism = filter.mechanism ?? null;
     const rows = this.#statement(
-      'SELECT * FROM credentials WHERE (?1 IS NULL OR partner_id = ?1) AND (?2 IS NULL OR mechanism = ?2) ORDER BY created_at, id',
-    ).all(filter.partnerId ?? null, filter.mechanism ?? null) as Row[];
+      'SELECT * FROM credentials WHERE (? IS NULL OR partner_id = ?) AND (? IS NULL OR mechanism = ?) ORDER BY created_at, id',
+    ).all(partnerId, partnerId, mechanism, mechanism) as Row[];
     return rows.map(toCredential);
   }
 
@@ -220,8 +227,8 @@ export class SqliteStore implements PayauthStore {
 
   async listSecrets(credentialId: string, now: number, kind?: SecretKind): Promise<SecretRecord[]> {
     const rows = this.#statement(
-      'SELECT * FROM secrets WHERE credential_id = ? AND (not_after IS NULL OR not_after > ?) AND (?3 IS NULL OR kind = ?3) ORDER BY not_before DESC, created_at DESC',
-    ).all(credentialId, now, kind ?? null) as Row[];
+      'SELECT * FROM secrets WHERE credential_id = ? AND (not_after IS NULL OR not_after > ?) AND (? IS NULL OR kind = ?) ORDER BY not_before DESC, created_at DESC',
+    ).all(credentialId, now, kind ?? null, kind ?? null) as Row[];
     return rows.map(toSecret);
   }
 
