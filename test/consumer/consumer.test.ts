@@ -171,7 +171,7 @@ console.log(JSON.stringify([...packages].sort()));
   );
   writeFileSync(join(project, 'check.ts'), typeScriptCheck());
   writeFileSync(join(project, 'embed.mjs'), EMBED);
-  for (const name of ['core', 'client'])
+  for (const name of ['core', 'client', 'server'])
     writeFileSync(join(project, `readme-${name}.mjs`), readmeExample(name));
   mkdirSync(join(project, 'examples'));
   for (const name of ['api-money', 'fondy', 'emoney', 'wakapay'])
@@ -354,7 +354,8 @@ describe('the packed packages', () => {
   });
 });
 
-describe('installed outside the repository', () => {
+// Each step spawns npm, npx or a server: generous per test, for a loaded machine.
+describe('installed outside the repository', { timeout: 180_000 }, () => {
   it('type-checks with nodenext, strict and skipLibCheck false, with only @types/node', async () => {
     const environment = outsideEnvironment(nodes[0]!.directory);
     await run('npx', ['tsc', '-p', '.'], { cwd: project, env: environment });
@@ -394,6 +395,35 @@ describe('installed outside the repository', () => {
           expect(answer.anonymous.status).toBe(401);
         }
         summary.push(`${label()}: express, hono, fastify and fetch apps guarded by hmac and api-key`);
+      });
+
+      it("runs the server README's example, and its printed curl works", async () => {
+        const port = await freePort();
+        const script = join(project, `readme-server-${port}.mjs`);
+        writeFileSync(
+          script,
+          readFileSync(join(project, 'readme-server.mjs'), 'utf8').replaceAll('3000', String(port)),
+        );
+        const app = start('node', [script], { cwd: mkdtempSync(join(work, 'readme-')), env: environment() });
+        try {
+          await app.waitFor('try: curl');
+          const sign = /\$\(npx (payauth sign hmac --access-key '([^']+)' --secret-key '([^']+)')\)/.exec(
+            app.output(),
+          );
+          expect(sign).not.toBeNull();
+          const { stdout } = await run(
+            'npx',
+            ['payauth', 'sign', 'hmac', '--access-key', sign![2]!, '--secret-key', sign![3]!],
+            { cwd: project, env: environment() },
+          );
+          const answer = await fetch(`http://127.0.0.1:${port}/orders`, {
+            headers: { authorization: stdout.trim() },
+          });
+          expect(await answer.json()).toEqual({ partner: 'acme' });
+        } finally {
+          await app.stop();
+        }
+        summary.push(`${label()}: the server README's Express example, called as it says`);
       });
 
       it.runIf(index === 0)('loads no other framework, pg or ioredis than the one imported', async () => {
