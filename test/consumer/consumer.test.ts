@@ -275,8 +275,8 @@ function typeScriptCheck(): string {
   return `import { readFileSync } from 'node:fs';
 import { formatHmacHeader, type Mechanism, PayauthError } from '@payauth/core';
 import { apiKey, apiMoney, appToken, createClient, emoney, fondy, hmac, privateKeyJwt, type PayauthClient, wakapay } from '@payauth/client';
-import { generateIdentity, loadPkcs12, type KeyMaterial } from '@payauth/client/keys';
-import { createPayauth, type Payauth } from '@payauth/server';
+import { loadPkcs12, type KeyMaterial } from '@payauth/client/keys';
+import { createPayauth, generateIdentity, type Payauth } from '@payauth/server';
 import express from 'express';
 import { payauthRouter, requireAuth as requireExpress } from '@payauth/server/express';
 import { Hono } from 'hono';
