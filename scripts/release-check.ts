@@ -3,13 +3,12 @@
 // tarball's size and file count, then runs the consumer test on those very tarballs. Publishes nothing.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PACKAGE_FOLDERS, packPackages, ROOT, recordPacked } from '../test/consumer/project.ts';
 
-const require = createRequire(import.meta.url);
-const bin = (name: string, path: string) => join(require.resolve(`${name}/package.json`), '..', path);
+/** A tool's entry file in the workspace's node_modules (some do not export their package.json). */
+const bin = (name: string, path: string) => join(ROOT, 'node_modules', name, path);
 
 function step(title: string, command: string, args: string[], cwd = ROOT): void {
   console.log(`\n== ${title}`);

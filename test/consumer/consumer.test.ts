@@ -1,6 +1,14 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../support/servers.ts';
 import {
@@ -360,6 +368,30 @@ describe('installed outside the repository', { timeout: 180_000 }, () => {
     const environment = outsideEnvironment(nodes[0]!.directory);
     await run('npx', ['tsc', '-p', '.'], { cwd: project, env: environment });
     summary.push('tsc --noEmit (nodenext, strict, skipLibCheck false): clean');
+  });
+
+  it('on an older Node, npx payauth says in one line what it needs (exit 2)', async () => {
+    // The machine's own Node, when it is older than the packages need (these machines have Node 20).
+    const system = (process.env.PATH ?? '')
+      .split(delimiter)
+      .filter((entry) => entry && !entry.includes('node_modules'))
+      .map((entry) => join(entry, 'node'))
+      .find((candidate) => existsSync(candidate));
+    const version = system
+      ? (await run(system, ['-p', 'process.versions.node'], { cwd: project, env: {} })).stdout.trim()
+      : '';
+    const [major = 0, minor = 0] = version.split('.').map(Number);
+    if (!system || major > 22 || (major === 22 && minor >= 13)) {
+      console.warn('[skip] no Node older than 22.13 on this machine');
+      return;
+    }
+    const failure = await run('npx', ['payauth', '--help'], {
+      cwd: project,
+      env: outsideEnvironment(dirname(system)),
+    }).catch((error: Error) => error);
+    expect(failure).toMatchObject({ exitCode: 2 });
+    expect(String(failure)).toContain(`payauth needs Node.js 22.13 or later (this is v${version})`);
+    summary.push(`Node ${version}: npx payauth says it needs Node.js 22.13 or later, exit 2`);
   });
 
   for (const index of [0, 1]) {

@@ -62,9 +62,12 @@ export async function run(
       maxBuffer: 16 * 1024 * 1024,
     });
   } catch (error) {
-    const failure = error as Error & { stdout?: string; stderr?: string };
-    throw new Error(
-      `${command} ${args.join(' ')} failed in ${options.cwd}: ${failure.message}\n${failure.stdout ?? ''}\n${failure.stderr ?? ''}`,
+    const failure = error as Error & { stdout?: string; stderr?: string; code?: number | string };
+    throw Object.assign(
+      new Error(
+        `${command} ${args.join(' ')} failed in ${options.cwd}: ${failure.message}\n${failure.stdout ?? ''}\n${failure.stderr ?? ''}`,
+      ),
+      { exitCode: failure.code },
     );
   }
 }
