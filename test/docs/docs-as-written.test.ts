@@ -23,7 +23,7 @@ import { createDatabase, REDIS_URL } from '../support/services.ts';
 //
 // How a block runs: lines joined on a trailing backslash (exactly as the shell does: `\  # comment` ends the command),
 // comment-only lines dropped; each command runs in `bash` in a scratch folder that looks like the repository root
-// (package.json, node_modules and docs linked), with the reader's PATH (no node_modules/.bin: `npx` finds the
+// (package.json, .npmrc, node_modules and docs linked), with the reader's PATH (no node_modules/.bin: `npx` finds the
 // repository's binaries itself, on the system Node). `export NAME=…` lines set NAME for the rest of the block. A
 // command that starts a server (`payauth serve`) must print its listening line; it is then stopped (SIGTERM). Any
 // other command must exit 0 — `payauth doctor` may exit 1, its verdict on a header — within a minute. curl runs with
@@ -195,7 +195,7 @@ function startsServer(command: string): boolean {
 
 beforeAll(async () => {
   scratch = mkdtempSync(join(tmpdir(), 'payauth-docs-'));
-  for (const name of ['package.json', 'node_modules', 'docs'])
+  for (const name of ['package.json', '.npmrc', 'node_modules', 'docs'])
     symlinkSync(join(ROOT, name), join(scratch, name));
   mkdirSync(join(scratch, 'curl'));
   writeFileSync(join(scratch, 'curl', '.curlrc'), '--fail-with-body\n');
