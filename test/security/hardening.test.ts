@@ -25,7 +25,16 @@ describe('1. one id grammar before any store sees an id', () => {
   it('isValidPublicId: control characters, lone surrogates and length are refused', () => {
     for (const id of ['k1rXpphkRG!2-Fox', '1234', 'your_api_key', 'emoney-demo-client', 'é-ok'])
       expect(isValidPublicId(id)).toBe(true);
-    for (const id of ['', 'a\u0000b', 'a\nb', 'tab\there', 'del\u007f', 'c1\u0085', '\ud800x', 'x'.repeat(257)])
+    for (const id of [
+      '',
+      'a\u0000b',
+      'a\nb',
+      'tab\there',
+      'del\u007f',
+      'c1\u0085',
+      '\ud800x',
+      'x'.repeat(257),
+    ])
       expect(isValidPublicId(id)).toBe(false);
   });
 
@@ -34,7 +43,10 @@ describe('1. one id grammar before any store sees an id', () => {
   const seen: string[] = [];
   beforeAll(async () => {
     t = await startTestServer({ failureBudget: { perCredential: { limit: 3, windowMs: 60_000 } } });
-    material = loadPkcs12(readFileSync(t.demo['private-key-jwt'].pfxPath), t.demo['private-key-jwt'].pfxPassword);
+    material = loadPkcs12(
+      readFileSync(t.demo['private-key-jwt'].pfxPath),
+      t.demo['private-key-jwt'].pfxPassword,
+    );
     const store = t.server.payauth.store;
     const original = store.findCredential.bind(store);
     store.findCredential = (mechanism, publicId) => {
@@ -77,7 +89,10 @@ describe('1. one id grammar before any store sees an id', () => {
       }),
     });
     expect(token.status).toBe(401);
-    expect(await token.json()).toEqual({ error: 'invalid_client', error_description: 'client authentication failed' });
+    expect(await token.json()).toEqual({
+      error: 'invalid_client',
+      error_description: 'client authentication failed',
+    });
     expect(seen.filter((id) => !isValidPublicId(id))).toEqual([]);
     // The same invalid id is a credential like any other for the budget: the 4th attempt gets 429.
     await apiKey();
@@ -105,7 +120,11 @@ describe('4. an unknown or mistyped public id is never stored or logged as given
     const apiSecret = t.demo['api-key'].apiSecret;
     const events: unknown[] = [];
     const stop = t.server.payauth.onRejection((event) => events.push(event));
-    const header = formatHmacHeader({ accessKey: hmacSecret, secretKey: t.demo.hmac.accessKey, timestamp: Date.now() });
+    const header = formatHmacHeader({
+      accessKey: hmacSecret,
+      secretKey: t.demo.hmac.accessKey,
+      timestamp: Date.now(),
+    });
     const one = await fetch(`${t.url}/api/accounts`, { headers: { Authorization: header } });
     expect(one.status).toBe(401);
     const two = await fetch(`${t.url}/business/auth`, {
@@ -135,7 +154,8 @@ describe('4. an unknown or mistyped public id is never stored or logged as given
     const file = readFileSync(t.storePath).toString('latin1') + readWal(t.storePath);
     const haystacks = { log: lines.join(''), events: JSON.stringify(events), cli: cli.stdout, file };
     for (const secret of [hmacSecret, apiSecret]) {
-      for (const [name, text] of Object.entries(haystacks)) expect([name, text.includes(secret)]).toEqual([name, false]);
+      for (const [name, text] of Object.entries(haystacks))
+        expect([name, text.includes(secret)]).toEqual([name, false]);
     }
   });
 });
@@ -167,7 +187,12 @@ describe('5. a body that never arrives', () => {
 
   it('payauth serve takes --request-timeout, --headers-timeout, --keep-alive-timeout', async () => {
     const help = await runPayauth(['serve', '--help']);
-    for (const flag of ['--request-timeout', '--headers-timeout', '--keep-alive-timeout', '--max-connections-per-address'])
+    for (const flag of [
+      '--request-timeout',
+      '--headers-timeout',
+      '--keep-alive-timeout',
+      '--max-connections-per-address',
+    ])
       expect(help.stdout).toContain(flag);
   });
 
@@ -193,7 +218,10 @@ describe('5. a body that never arrives', () => {
 describe('6. an attacker on another address does not lock the owner out', () => {
   let t: TestServer;
   beforeAll(async () => {
-    t = await startTestServer({ trustProxy: true, failureBudget: { perCredential: { limit: 5, windowMs: 60_000 } } });
+    t = await startTestServer({
+      trustProxy: true,
+      failureBudget: { perCredential: { limit: 5, windowMs: 60_000 } },
+    });
   });
   afterAll(() => t.close());
 
@@ -209,7 +237,8 @@ describe('6. an attacker on another address does not lock the owner out', () => 
     const attacker: number[] = [];
     const owner: number[] = [];
     for (let round = 0; round < 10; round++) {
-      for (let guess = 0; guess < 3; guess++) attacker.push(await login('10.0.0.2', `guess-${round}-${guess}`));
+      for (let guess = 0; guess < 3; guess++)
+        attacker.push(await login('10.0.0.2', `guess-${round}-${guess}`));
       owner.push(await login('10.0.0.1', t.demo['api-key'].apiSecret));
     }
     expect(attacker.filter((status) => status === 401)).toHaveLength(5);
@@ -231,7 +260,9 @@ describe('7. two Authorization headers, two Host headers', () => {
     app.use(payauthRouter(payauth));
     app.get('/api/accounts', requireAuth(payauth, 'hmac'), (_request, response) => response.json([]));
     app.get('/business/balance', requireAuth(payauth, 'api-key'), (_request, response) => response.json({}));
-    app.get('/public/v1/users', requireAuth(payauth, 'private-key-jwt'), (_request, response) => response.json([]));
+    app.get('/public/v1/users', requireAuth(payauth, 'private-key-jwt'), (_request, response) =>
+      response.json([]),
+    );
     app.get('/app', requireAuth(payauth, 'app-token'), (_request, response) => response.json({}));
     const port = await freePort();
     const server = app.listen(port, '127.0.0.1');
@@ -260,7 +291,10 @@ describe('7. two Authorization headers, two Host headers', () => {
         signature: signAppToken({ secretKey: t.demo['app-token'].secretKey, applicationId: '1234', date }),
       }),
     }).then((r) => r.json() as Promise<{ token: string }>);
-    const material = loadPkcs12(readFileSync(t.demo['private-key-jwt'].pfxPath), t.demo['private-key-jwt'].pfxPassword);
+    const material = loadPkcs12(
+      readFileSync(t.demo['private-key-jwt'].pfxPath),
+      t.demo['private-key-jwt'].pfxPassword,
+    );
     const emoney = await fetch(`${t.url}/connect/token`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
@@ -285,9 +319,20 @@ describe('7. two Authorization headers, two Host headers', () => {
   it('[valid, garbage] and [garbage, valid] are refused with the documented body, on serve and Express', async () => {
     const issued = await tokens();
     const hmac = () =>
-      formatHmacHeader({ accessKey: t.demo.hmac.accessKey, secretKey: t.demo.hmac.secretKey, timestamp: Date.now() });
+      formatHmacHeader({
+        accessKey: t.demo.hmac.accessKey,
+        secretKey: t.demo.hmac.secretKey,
+        timestamp: Date.now(),
+      });
     const emoneyApikey: [string, string] = ['apikey', t.demo['private-key-jwt'].apiKey];
-    const cases: Array<{ path: string; valid: () => string; extra?: Array<[string, string]>; body: string; status: number; expressPath?: string }> = [
+    const cases: Array<{
+      path: string;
+      valid: () => string;
+      extra?: Array<[string, string]>;
+      body: string;
+      status: number;
+      expressPath?: string;
+    }> = [
       { path: '/api/accounts', valid: hmac, body: HMAC_REJECTION_BODY, status: 401 },
       {
         path: '/business/balance?currency=USD',
@@ -317,7 +362,12 @@ describe('7. two Authorization headers, two Host headers', () => {
       for (const each of cases) {
         const path = isExpress && each.expressPath ? each.expressPath : each.path;
         const single = parseAnswer(
-          (await rawRequest(portOf(base), request(path, [['Authorization', each.valid()], ...(each.extra ?? [])]))).answer,
+          (
+            await rawRequest(
+              portOf(base),
+              request(path, [['Authorization', each.valid()], ...(each.extra ?? [])]),
+            )
+          ).answer,
         );
         expect([base, path, single.status]).toEqual([base, path, 200]);
         for (const order of [
@@ -325,7 +375,9 @@ describe('7. two Authorization headers, two Host headers', () => {
           ['garbage', each.valid()],
         ]) {
           const headers: Array<[string, string]> = order.map((value) => ['Authorization', value]);
-          const answer = parseAnswer((await rawRequest(portOf(base), request(path, [...headers, ...(each.extra ?? [])]))).answer);
+          const answer = parseAnswer(
+            (await rawRequest(portOf(base), request(path, [...headers, ...(each.extra ?? [])]))).answer,
+          );
           const expected =
             isExpress && each.expressPath
               ? { status: 403, body: expect.stringContaining('"error_code":403') }
@@ -346,7 +398,11 @@ describe('7. two Authorization headers, two Host headers', () => {
           )
         ).answer,
       );
-      expect({ base, ...answer }).toEqual({ base, status: 400, body: '{"code":0,"error":"ambiguous request"}' });
+      expect({ base, ...answer }).toEqual({
+        base,
+        status: 400,
+        body: '{"code":0,"error":"ambiguous request"}',
+      });
     }
     const guarded = parseAnswer(
       (
@@ -383,7 +439,9 @@ describe('8. the in-memory replay store is bounded', () => {
       }
       expect(statuses).toEqual([200, 200, 503]);
       expect(last!.headers.get('retry-after')).toBe('1');
-      expect(await last!.text()).toBe('{"code":"503","message":"service temporarily unavailable, retry later"}');
+      expect(await last!.text()).toBe(
+        '{"code":"503","message":"service temporarily unavailable, retry later"}',
+      );
     } finally {
       await t.close();
     }
@@ -391,10 +449,11 @@ describe('8. the in-memory replay store is bounded', () => {
 
   it('replay records are held compactly: 100,000 of them stay under 40 MiB', async () => {
     const state = new MemorySharedState();
+    const prefix = randomBytes(8).toString('hex');
     global.gc?.();
     const before = process.memoryUsage().heapUsed;
     for (let i = 0; i < 100_000; i++)
-      await state.consumeOnce(`assertion:emoney-demo-client:${randomBytes(16).toString('base64url')}`, 300_000);
+      await state.consumeOnce(`assertion:emoney-demo-client:${prefix}-${i}-0123456789abcdefghij`, 300_000);
     const grown = process.memoryUsage().heapUsed - before;
     expect(state.replayRecords).toBe(100_000);
     expect(grown).toBeLessThan(40 * 1024 * 1024);
@@ -407,7 +466,10 @@ describe('9. crit, Fondy Content-Type, budgets while the shared state is down', 
   let material: KeyMaterial;
   beforeAll(async () => {
     t = await startTestServer();
-    material = loadPkcs12(readFileSync(t.demo['private-key-jwt'].pfxPath), t.demo['private-key-jwt'].pfxPassword);
+    material = loadPkcs12(
+      readFileSync(t.demo['private-key-jwt'].pfxPath),
+      t.demo['private-key-jwt'].pfxPassword,
+    );
   });
   afterAll(() => t.close());
 
@@ -421,7 +483,11 @@ describe('9. crit, Fondy Content-Type, budgets while the shared state is down', 
     });
     const header = JSON.parse(Buffer.from(valid.split('.')[0]!, 'base64url').toString('utf8'));
     const input = `${encodeBase64url(JSON.stringify({ ...header, crit: ['exp'] }))}.${valid.split('.')[1]}`;
-    const signature = sign('sha256', Buffer.from(input), createPrivateKey(material.privateKey.export({ format: 'pem', type: 'pkcs8' })));
+    const signature = sign(
+      'sha256',
+      Buffer.from(input),
+      createPrivateKey(material.privateKey.export({ format: 'pem', type: 'pkcs8' })),
+    );
     const response = await fetch(`${t.url}/connect/token`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
@@ -453,7 +519,9 @@ describe('9. crit, Fondy Content-Type, budgets while the shared state is down', 
       body,
     });
     expect(form.status).toBe(403);
-    expect((await form.json()).error_message).toBe('Invalid request parameters: Content-Type must be application/json');
+    expect(((await form.json()) as { error_message: string }).error_message).toBe(
+      'Invalid request parameters: Content-Type must be application/json',
+    );
   });
 
   it('with the shared state down and budgets open, a wrong secret gets its 401 (not 503), as docs/server.md says', async () => {

@@ -10,12 +10,13 @@ import { CredentialResolver } from './credentials/resolver.ts';
 import { CredentialService } from './credentials/service.ts';
 import { type DemoCredentials, seedDemo } from './demo/seed.ts';
 import { assertMechanism, createGuards, GUARD_SURFACE, type Guard } from './guards/authenticate.ts';
-import { withClock } from './http/dispatch.ts';
+import { refuseAmbiguous, withClock } from './http/dispatch.ts';
 import { renderFailure } from './http/failure.ts';
 import { createEndpointRoutes, createSandboxRoutes } from './http/routes.ts';
 import type { AuthRequest, GuardResult, Route } from './http/types.ts';
 import { type RejectionEvent, RejectionListeners } from './rejection-events.ts';
 import { Envelope, parseMasterKey } from './secrets/envelope.ts';
+import { createIdFingerprint } from './secrets/fingerprint.ts';
 import { MemorySharedState } from './state/memory.ts';
 import { openSharedState } from './state/open.ts';
 import type { SharedState } from './state/types.ts';
@@ -194,6 +195,7 @@ export async function createPayauth(options: PayauthOptions): Promise<Payauth> {
   });
   const logger = options.logger ?? false;
   const rejections = new RejectionListeners();
+  const fingerprint = createIdFingerprint(envelope.deriveKey('public-id-fingerprint'));
   const context: AuthContext = {
     config,
     store,
@@ -201,11 +203,12 @@ export async function createPayauth(options: PayauthOptions): Promise<Payauth> {
     resolver,
     issuer,
     audit,
-    budget: new FailureBudget({ state, now, ...options.failureBudget }),
+    budget: new FailureBudget({ state, now, fingerprint, ...options.failureBudget }),
     envelope,
     now,
     log: logger === false ? () => {} : (entry) => logger.info(entry),
     rejections,
+    fingerprint,
   };
   const guards: Readonly<Record<Mechanism, Guard>> = createGuards(context);
   const routes: Route[] = createEndpointRoutes(context);
@@ -223,6 +226,8 @@ export async function createPayauth(options: PayauthOptions): Promise<Payauth> {
     async authenticate(mechanism, request) {
       assertMechanism(mechanism);
       const guard = guards[mechanism];
+      const ambiguous = refuseAmbiguous(context, request, GUARD_SURFACE[mechanism]);
+      if (ambiguous !== undefined) return { ok: false, response: withClock(context, ambiguous) };
       try {
         const result = await guard(request);
         return result.ok ? result : { ok: false, response: withClock(context, result.response) };
