@@ -189,11 +189,12 @@ export async function createPayauth(options: PayauthOptions): Promise<Payauth> {
     ...(options.tokenAlgorithm === undefined ? {} : { algorithm: options.tokenAlgorithm }),
   });
   issuer.watch(options.keyReloadIntervalMs);
+  const logger = options.logger ?? false;
   const audit = new AuditRecorder({
     store,
+    log: logger === false ? () => {} : (entry) => logger.info(entry),
     ...(options.auditSuccesses ? { successes: options.auditSuccesses } : {}),
   });
-  const logger = options.logger ?? false;
   const rejections = new RejectionListeners();
   const fingerprint = createIdFingerprint(envelope.deriveKey('public-id-fingerprint'));
   const context: AuthContext = {
