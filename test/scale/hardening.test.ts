@@ -117,7 +117,9 @@ describe.skipIf(!postgres)('PostgreSQL: ids and the audit trail', () => {
     for (let i = 0; i < 10; i++) expect(await refuse()).toBe(401);
     await server.payauth.audit.flush();
     expect(await auditRows('ERR_API_KEY_CREDENTIALS_INVALID')).toBe(before + 10);
-    const health = (await (await fetch(`${url}/health`)).json()) as { audit: { status: string; rejectedRows: number } };
+    const health = (await (await fetch(`${url}/health`)).json()) as {
+      audit: { status: string; rejectedRows: number };
+    };
     expect(health.audit).toMatchObject({ status: 'degraded', rejectedRows: 1 });
     // Again, and this time the rows are written by the shutdown flush (what SIGTERM runs).
     server.payauth.audit.record({
@@ -174,13 +176,17 @@ describe.skipIf(!redis)('Redis: the failure budget under a 300-way race', () => 
       );
       const verified = statuses.filter((status) => status === 401).length;
       const limited = statuses.filter((status) => status === 429).length;
-      console.log(`[race] 300 concurrent wrong secrets, --failure-limit 20: verified ${verified}, 429 ${limited}`);
+      console.log(
+        `[race] 300 concurrent wrong secrets, --failure-limit 20: verified ${verified}, 429 ${limited}`,
+      );
       expect(verified + limited).toBe(300);
       expect(verified).toBeLessThanOrEqual(20);
       serve.child.kill('SIGTERM');
       expect(await serve.exited).toBe(0);
       // The audit trail agrees: one ERR_API_KEY_CREDENTIALS_INVALID row per verified guess.
-      const audit = startPayauth(['audit', '--store', join(directory, 'store.db'), '--json'], { cwd: directory });
+      const audit = startPayauth(['audit', '--store', join(directory, 'store.db'), '--json'], {
+        cwd: directory,
+      });
       await audit.exited;
       const rows = JSON.parse(audit.stdout) as Array<{ reason: string }>;
       expect(rows.filter((row) => row.reason === 'ERR_API_KEY_CREDENTIALS_INVALID')).toHaveLength(verified);

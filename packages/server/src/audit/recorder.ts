@@ -141,7 +141,12 @@ export class AuditRecorder {
   get health(): AuditHealth {
     const pending = this.#pending.length + this.#aggregated.size;
     const degraded = this.lastError !== undefined || this.rejectedRows > 0 || this.dropped > 0;
-    return { status: degraded ? 'degraded' : 'ok', pending, rejectedRows: this.rejectedRows, dropped: this.dropped };
+    return {
+      status: degraded ? 'degraded' : 'ok',
+      pending,
+      rejectedRows: this.rejectedRows,
+      dropped: this.dropped,
+    };
   }
 
   /** Stops the timer and flushes. */
