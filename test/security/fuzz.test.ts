@@ -179,7 +179,7 @@ describe('fuzz: the four request parsers (core)', () => {
 /** Every body a surface may answer with when it refuses (request ids and Fondy/OAuth messages vary). */
 function isDocumentedRefusal(path: string, status: number, body: string): boolean {
   const codes = Object.keys(rejectionTable) as Array<keyof typeof rejectionTable>;
-  const messages = new Set(codes.map((code) => rejectionTable[code].publicMessage));
+  const messages = new Set<string>(codes.map((code) => rejectionTable[code].publicMessage));
   let parsed: Record<string, unknown>;
   try {
     parsed = JSON.parse(body);
@@ -242,12 +242,12 @@ const fuzzRequest: fc.Arbitrary<FuzzRequest> = fc.oneof(
     .map(([authorization, present]) => ({
       method: 'GET' as const,
       path: '/api/accounts',
-      headers: present ? { authorization } : {},
+      headers: (present ? { authorization } : {}) as Record<string, string | string[]>,
     })),
   fc.tuple(contentType, appTokenBody).map(([type, body]) => ({
     method: 'POST' as const,
     path: '/authorizer/token/application/get',
-    headers: type === undefined ? {} : { 'content-type': type },
+    headers: (type === undefined ? {} : { 'content-type': type }) as Record<string, string>,
     body,
   })),
   fc
@@ -262,13 +262,13 @@ const fuzzRequest: fc.Arbitrary<FuzzRequest> = fc.oneof(
       headers: {
         ...(type === undefined ? {} : { 'content-type': type }),
         ...(authorization === null ? {} : { authorization }),
-      },
+      } as Record<string, string>,
       body,
     })),
   fc.tuple(fc.oneof(fc.constant('application/json'), contentType), apiKeyBody).map(([type, body]) => ({
     method: 'POST' as const,
     path: '/business/auth',
-    headers: type === undefined ? {} : { 'content-type': type },
+    headers: (type === undefined ? {} : { 'content-type': type }) as Record<string, string>,
     body,
   })),
 );
