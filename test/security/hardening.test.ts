@@ -249,6 +249,38 @@ describe('6. an attacker on another address does not lock the owner out', () => 
   });
 });
 
+describe('3. budgets count guesses, not outages', () => {
+  it('requests that end in 503 (store unreachable) give their reservation back: the partner is not at 429 afterwards', async () => {
+    const t = await startTestServer({ failureBudget: { perCredential: { limit: 3, windowMs: 60_000 } } });
+    try {
+      const store = t.server.payauth.store;
+      const original = store.findCredential.bind(store);
+      let down = true;
+      store.findCredential = (mechanism, publicId) => {
+        if (down) return Promise.reject(new StoreUnavailableError('down'));
+        return original(mechanism, publicId);
+      };
+      const created = (await t.server.payauth.credentials.create('api-key')) as {
+        apiKey: string;
+        apiSecret: string;
+      };
+      const login = () =>
+        fetch(`${t.url}/business/auth`, {
+          method: 'POST',
+          headers: json,
+          body: JSON.stringify(created),
+        }).then((response) => response.status);
+      const during: number[] = [];
+      for (let i = 0; i < 6; i++) during.push(await login());
+      expect(during).toEqual(Array(6).fill(503));
+      down = false;
+      expect(await login()).toBe(200);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
 describe('7. two Authorization headers, two Host headers', () => {
   let t: TestServer;
   let expressUrl: string;

@@ -14,6 +14,7 @@ import { refuseAmbiguous, withClock } from './http/dispatch.ts';
 import { renderFailure } from './http/failure.ts';
 import { createEndpointRoutes, createSandboxRoutes } from './http/routes.ts';
 import type { AuthRequest, GuardResult, Route } from './http/types.ts';
+import { releaseReservation } from './rejection.ts';
 import { type RejectionEvent, RejectionListeners } from './rejection-events.ts';
 import { Envelope, parseMasterKey } from './secrets/envelope.ts';
 import { createIdFingerprint } from './secrets/fingerprint.ts';
@@ -233,6 +234,7 @@ export async function createPayauth(options: PayauthOptions): Promise<Payauth> {
         const result = await guard(request);
         return result.ok ? result : { ok: false, response: withClock(context, result.response) };
       } catch (error) {
+        releaseReservation(context, request);
         const failure = renderFailure(error, GUARD_SURFACE[mechanism], request.requestId);
         context.log(failure.log);
         return { ok: false, response: withClock(context, failure.response) };

@@ -154,6 +154,18 @@ export function refuseOverBudget(
   return decided instanceof Promise ? decided.then(take) : take(decided);
 }
 
+/**
+ * Gives back the budget reservation of a request that ended without a verdict — an error such as the store being
+ * unreachable (503): that was no guess, and must not spend the caller's budget (a PostgreSQL outage would otherwise
+ * leave every busy partner at 429 once it is over).
+ */
+export function releaseReservation(context: AuthContext, request: AuthRequest): void {
+  const ticket = tickets.get(request);
+  if (ticket === undefined) return;
+  tickets.delete(request);
+  context.budget.release(ticket);
+}
+
 /** Records a successful authentication in the audit trail. */
 export function auditSuccess(
   context: AuthContext,

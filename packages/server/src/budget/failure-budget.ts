@@ -152,11 +152,15 @@ export class FailureBudget {
 
   /** A granted attempt succeeded: its count is given back, and a stranger address becomes trusted for the id. */
   succeed(ticket: BudgetTicket): void {
-    const state = this.#state;
-    // Not awaited: the success is answered at once; a release lost while the state is down only costs budget.
-    if (state.release) void state.release(ticket.counted).catch(() => {});
+    this.release(ticket);
     if (ticket.trustKey !== undefined)
-      void state.increment(ticket.trustKey, TRUSTED_ADDRESS_MS).catch(() => {});
+      void this.#state.increment(ticket.trustKey, TRUSTED_ADDRESS_MS).catch(() => {});
+  }
+
+  /** Gives a granted attempt's count back (it succeeded, or ended without a verdict, e.g. a 503). */
+  release(ticket: BudgetTicket): void {
+    // Not awaited: the answer goes out at once; a release lost while the state is down only costs budget.
+    if (this.#state.release) void this.#state.release(ticket.counted).catch(() => {});
   }
 
   /**

@@ -1,5 +1,6 @@
 import { renderRejection, type Surface } from '@payauth/core';
 import type { AuthContext } from '../context.ts';
+import { releaseReservation } from '../rejection.ts';
 import { renderBodyProblem, renderFailure } from './failure.ts';
 import { jsonResponse } from './headers.ts';
 import type { AuthRequest, NeutralResponse, Route } from './types.ts';
@@ -88,6 +89,7 @@ export async function runRoute(
     try {
       response = await route.handle(request);
     } catch (error) {
+      releaseReservation(context, request);
       const failure = renderFailure(error, route.surface, request.requestId);
       context.log(failure.log);
       response = failure.response;

@@ -73,7 +73,8 @@ export function describeSharedStateConformance(name: string, open: () => Promise
         for (let i = 0; i < 30 && seen.length === 0; i++) {
           await new Promise((resolve) => setTimeout(resolve, 100));
           await state.publishChange('cred_1');
-          for (let j = 0; j < 5 && seen.length === 0; j++) await new Promise((resolve) => setTimeout(resolve, 20));
+          for (let j = 0; j < 5 && seen.length === 0; j++)
+            await new Promise((resolve) => setTimeout(resolve, 20));
         }
         expect(seen[0]).toBe('cred_1');
       }));

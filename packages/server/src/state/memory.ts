@@ -104,11 +104,19 @@ export class MemorySharedState implements SharedState {
     if (this.#counters.size >= this.#maxCounters) {
       this.#sweep();
       // Oldest first (a Map keeps insertion order): a budget that forgets is better than memory without bound.
-      for (const [name] of this.#counters) {
-        if (this.#counters.size < this.#maxCounters) break;
-        this.#counters.delete(name);
+      // Failure counters go before `trust:` marks, which only successes create: flooding the table with failures
+      // must not make an owner's address a stranger again.
+      for (const pass of [false, true]) {
+        for (const [name] of this.#counters) {
+          if (this.#counters.size < this.#maxCounters) return this.#add(key, ttlMs);
+          if (pass || !name.startsWith('trust:')) this.#counters.delete(name);
+        }
       }
     }
+    return this.#add(key, ttlMs);
+  }
+
+  #add(key: string, ttlMs: number): Counter {
     const counter = { count: 0, expiresAt: this.#now() + ttlMs };
     this.#counters.set(key, counter);
     return counter;
