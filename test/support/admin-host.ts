@@ -11,7 +11,12 @@ import { TokenIssuer } from '../../packages/server/src/tokens/issuer.ts';
 
 /** A host assembled from the real parts on a memory store, with a rejection emitter (tests only). */
 export async function createTestHost(): Promise<
-  AdminHost & { emit(event: RejectionEvent): void; close(): Promise<void>; store: MemoryStore }
+  AdminHost & {
+    emit(event: RejectionEvent): void;
+    close(): Promise<void>;
+    store: MemoryStore;
+    issuer: TokenIssuer;
+  }
 > {
   const store = new MemoryStore();
   await store.migrate();
