@@ -52,7 +52,7 @@ export function toRejectionMessage(event: RejectionEvent): RejectionMessage {
     requestId: event.requestId,
     method: event.method,
     path: event.path,
-    headerNames: event.headerNames ?? [],
+    headerNames: event.headerNames,
   };
 }
 

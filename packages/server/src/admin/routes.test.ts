@@ -95,7 +95,14 @@ describe('admin credentials', () => {
     });
     expect(created.status).toBe(201);
     expect(created.json).toMatchObject({ mechanism: 'private-key-jwt', kid: expect.any(String) });
-    expect((await call('POST', '/admin/api/credentials', { mechanism: 'private-key-jwt' })).status).toBe(400);
+    // Without a certificate, a key pair is made: the private key is in this answer and nowhere else.
+    const generated = await call('POST', '/admin/api/credentials', { mechanism: 'private-key-jwt' });
+    expect(generated.status).toBe(201);
+    expect(generated.json.privateKeyPem).toMatch(/^-----BEGIN PRIVATE KEY-----/);
+    expect(generated.json.certificatePem).toMatch(/^-----BEGIN CERTIFICATE-----/);
+    const listed = await call('GET', '/admin/api/credentials');
+    expect(listed.text).not.toContain('PRIVATE KEY');
+    expect(listed.text).not.toContain(generated.json.apiKey);
     const path = await call('POST', '/admin/api/credentials', {
       mechanism: 'private-key-jwt',
       cert: certificate.certificatePath,
@@ -309,6 +316,7 @@ describe('admin events', () => {
     address: '127.0.0.1',
     method: 'GET',
     path: '/api/accounts',
+    headerNames: ['authorization', 'host'],
   };
 
   it('streams each rejection with its advice in both languages, and heartbeats', async () => {
@@ -327,7 +335,7 @@ describe('admin events', () => {
       at: '2026-11-25T10:00:00.000Z',
       code: 'ERR_HMAC_TIMESTAMP_STALE',
       publicId: 'k1rXpphkRG!2-Fox',
-      headerNames: [],
+      headerNames: ['authorization', 'host'],
     });
     expect(data.diagnosis.en).toMatch(/older than 5 minutes/);
     expect(data.diagnosis.fr).toMatch(/plus de 5 minutes/);

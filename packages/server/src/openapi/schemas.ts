@@ -160,7 +160,11 @@ export const adminSchemas: Record<string, Schema> = {
     properties: {
       mechanism,
       partner: { type: 'string', minLength: 1, maxLength: 64 },
-      cert: { type: 'string', description: 'private-key-jwt: the partner certificate, PEM text (required)' },
+      cert: {
+        type: 'string',
+        description:
+          'private-key-jwt: the partner certificate, PEM text; without it a key pair is made and returned once',
+      },
     },
     required: ['mechanism'],
   },
@@ -175,13 +179,21 @@ export const adminSchemas: Record<string, Schema> = {
         version: { const: '1' },
       }),
       object({ mechanism: { const: 'app-token' }, ...createdBase, applicationId: string, secretKey: string }),
-      object({
-        mechanism: { const: 'private-key-jwt' },
-        ...createdBase,
-        clientId: string,
-        apiKey: string,
-        kid: string,
-      }),
+      object(
+        {
+          mechanism: { const: 'private-key-jwt' },
+          ...createdBase,
+          clientId: string,
+          apiKey: string,
+          kid: string,
+          privateKeyPem: {
+            type: 'string',
+            description: 'Only when no cert was given: the new private key (PKCS#8).',
+          },
+          certificatePem: { type: 'string', description: 'Only when no cert was given: its certificate.' },
+        },
+        ['mechanism', 'id', 'partnerId', 'clientId', 'apiKey', 'kid'],
+      ),
       object({ mechanism: { const: 'api-key' }, ...createdBase, apiKey: string, apiSecret: string }),
     ],
   },
