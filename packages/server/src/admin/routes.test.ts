@@ -334,7 +334,8 @@ describe('admin events', () => {
     expect(data).toMatchObject({
       at: '2026-11-25T10:00:00.000Z',
       code: 'ERR_HMAC_TIMESTAMP_STALE',
-      publicId: 'k1rXpphkRG!2-Fox',
+      // No credential matched: the id may be a pasted secret, so only its start is shown.
+      publicId: 'k1rX…',
       headerNames: ['authorization', 'host'],
     });
     expect(data.diagnosis.en).toMatch(/older than 5 minutes/);
@@ -370,5 +371,34 @@ describe('admin events', () => {
       expect(answer.status, `${route.method} ${route.path}`).toBe(401);
       expect(answer.stream).toBeUndefined();
     }
+  });
+});
+
+describe('public ids in the audit answers', () => {
+  it('shows a matched id whole and an unknown one cut short', async () => {
+    const base = { address: '127.0.0.1', requestId: 'r'.repeat(16), outcome: 'failure' as const };
+    await host.store.appendAudit([
+      {
+        ...base,
+        at: Date.now(),
+        mechanism: 'hmac',
+        reason: 'ERR_HMAC_KEY_UNKNOWN',
+        publicId: 'E0!oYfVpA6-noiqGr',
+      },
+      {
+        ...base,
+        at: Date.now(),
+        mechanism: 'hmac',
+        reason: 'ERR_HMAC_SIGNATURE_MISMATCH',
+        publicId: 'k1rXpphkRG!2-Fox',
+        credentialId: 'cred_1',
+      },
+    ]);
+    const answer = await call('GET', '/admin/api/audit', undefined, { mechanism: 'hmac' });
+    expect(answer.json.events.map((event: { publicId: string }) => event.publicId)).toEqual([
+      'E0!o…',
+      'k1rXpphkRG!2-Fox',
+    ]);
+    expect(answer.text).not.toContain('E0!oYfVpA6');
   });
 });
