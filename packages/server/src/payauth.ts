@@ -113,6 +113,12 @@ export interface Payauth extends AuthContext {
   onRejection(listener: (event: RejectionEvent) => void): () => void;
   /** The Prometheus metrics, when enabled (`metrics` option). */
   readonly metrics: PayauthMetrics | undefined;
+  /**
+   * Ends the open event streams (`GET /admin/api/events`), which would otherwise keep an HTTP server from closing.
+   * `close()` calls it; the Fastify plugin calls it when the app closes. With another framework, call it (or
+   * `close()`) before closing your HTTP server.
+   */
+  endStreams(): void;
   /** Flushes the audit trail, stops timers, closes the store and the shared state (those it opened). */
   close(): Promise<void>;
 }
@@ -237,6 +243,7 @@ export async function createPayauth(options: PayauthOptions): Promise<Payauth> {
   const routes: Route[] = instrument(createEndpointRoutes(context));
   if (sandbox) routes.push(...instrument(createSandboxRoutes(context, guards)));
   let closed = false;
+  const closing = new AbortController();
   const payauth: Payauth = {
     ...context,
     credentials: createCredentialsFacade(service),
@@ -244,6 +251,9 @@ export async function createPayauth(options: PayauthOptions): Promise<Payauth> {
     demo,
     location: opened.location,
     metrics,
+    endStreams() {
+      closing.abort();
+    },
     addRoutes(extra) {
       routes.push(...instrument(extra));
     },
@@ -265,6 +275,7 @@ export async function createPayauth(options: PayauthOptions): Promise<Payauth> {
     async close() {
       if (closed) return;
       closed = true;
+      closing.abort();
       metrics?.close();
       resolver.stop();
       issuer.stop();
@@ -274,7 +285,9 @@ export async function createPayauth(options: PayauthOptions): Promise<Payauth> {
       if (typeof options.store === 'string') await store.close();
     },
   };
-  if (options.admin !== undefined) payauth.addRoutes(createAdminRoutes(payauth, options.admin));
+  if (options.admin !== undefined) {
+    payauth.addRoutes(createAdminRoutes(payauth, { ...options.admin, signal: closing.signal }));
+  }
   if (metrics !== undefined) payauth.addRoutes([metrics.route]);
   if (options.openapi ?? (sandbox || options.admin !== undefined)) {
     payauth.addRoutes([
