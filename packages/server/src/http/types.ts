@@ -1,6 +1,5 @@
 // Placeholder with the exact names of the team brief, until main's http/types.ts lands (then main's wins).
-/** Placeholder for core's surface names (main's file replaces this one). */
-type Surface = string;
+import type { Surface } from '@payauth/core';
 
 /** A request as payauth's neutral code sees it. Header names lower-case; a repeated header is an array. */
 export interface AuthRequest {
