@@ -9,6 +9,7 @@ export * from './audit/recorder.ts';
 export * from './context.ts';
 export * from './credentials/resolver.ts';
 export * from './credentials/service.ts';
+export * from './dashboard/routes.ts';
 export * from './endpoints/api-key.ts';
 export * from './endpoints/app-token.ts';
 export * from './endpoints/private-key-jwt.ts';

@@ -129,7 +129,19 @@ export function createCredentialsView(context) {
           { type: 'button', class: 'primary', onclick: () => context.go('try-it', created.id) },
           t('secret.try'),
         ),
-        h('button', { type: 'button', onclick: () => showSecrets(undefined) }, t('secret.dismiss')),
+        h(
+          'button',
+          {
+            type: 'button',
+            onclick: () => {
+              // Copied: the page forgets the secret too (try-it falls back to environment variables).
+              state.fresh.delete(created.id);
+              showSecrets(undefined);
+              context.changed();
+            },
+          },
+          t('secret.dismiss'),
+        ),
       ),
     );
     panel.hidden = false;

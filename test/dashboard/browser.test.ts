@@ -1,0 +1,187 @@
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { promisify } from 'node:util';
+import { apiMoney, createClient } from '@payauth/client';
+import { describeRejection } from '@payauth/core';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT } from '../support/servers.ts';
+import { browserMissing, launchBrowser, signIn } from './browser.ts';
+import { type DashboardServer, startDashboardServer } from './harness.ts';
+
+/** `UPDATE_SCREENSHOTS=1 npx vitest run test/dashboard/browser.test.ts` rewrites docs/images/dashboard-*.png. */
+const UPDATE_SCREENSHOTS = process.env.UPDATE_SCREENSHOTS === '1';
+const IMAGES = `${ROOT}docs/images/`;
+
+async function screenshot(page: Page, name: string): Promise<void> {
+  if (!UPDATE_SCREENSHOTS) return;
+  mkdirSync(IMAGES, { recursive: true });
+  await page.screenshot({ path: `${IMAGES}dashboard-${name}.png`, fullPage: true });
+}
+
+/** Repeats `attempt` until it returns true (the server sees credential changes within seconds, not at once). */
+async function eventually(attempt: () => Promise<boolean>, timeoutMs = 8000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await attempt())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 150));
+  }
+}
+
+async function status(url: string, accessKey: string, secretKey: string): Promise<number> {
+  const client = createClient({ ...apiMoney({ baseUrl: url, accessKey, secretKey }), retry: false });
+  try {
+    return (await client.get('/api/accounts')).status;
+  } finally {
+    client.close();
+  }
+}
+
+describe.skipIf(browserMissing)(
+  browserMissing ?? 'dashboard in a real browser (chromium + playwright-core)',
+  () => {
+    let server: DashboardServer;
+    let browser: Browser;
+    let page: Page;
+    const dashboardResponses: { url: string; headers: Record<string, string> }[] = [];
+    const pageErrors: string[] = [];
+
+    beforeAll(async () => {
+      server = await startDashboardServer();
+      browser = await launchBrowser();
+      page = await browser.newPage({ viewport: { width: 1280, height: 860 }, locale: 'en-GB' });
+      page.on('pageerror', (error) => pageErrors.push(error.message));
+      page.on('response', (response) => {
+        if (new URL(response.url()).pathname.startsWith('/dashboard')) {
+          dashboardResponses.push({ url: response.url(), headers: response.headers() });
+        }
+      });
+    });
+
+    afterAll(async () => {
+      await browser?.close();
+      await server?.close();
+    });
+
+    it('creates a credential, sees it used, sees a broken request live in English and French, revokes it', async () => {
+      await signIn(page, server.url, server.adminToken);
+
+      // Create: the secret is shown once, with a copy button.
+      await page.getByLabel('Partner', { exact: true }).fill('acme');
+      await page.getByRole('button', { name: 'Create', exact: true }).click();
+      const panel = page.locator('#secret-panel');
+      await panel.waitFor({ state: 'visible' });
+      const accessKey = (await panel.locator('[data-field="accessKey"]').textContent()) ?? '';
+      const secretKey = (await panel.locator('[data-field="secretKey"]').textContent()) ?? '';
+      expect(accessKey).toMatch(/^\S{8,}$/);
+      expect(secretKey).toMatch(/^\S{16,}$/);
+      await expect(panel.getByRole('button', { name: 'Copy' }).count()).resolves.toBeGreaterThanOrEqual(2);
+      const row = page.locator(`#credential-list tr[data-public-id="${accessKey}"]`);
+      await row.waitFor();
+      expect(await row.locator('[data-status]').textContent()).toBe('active');
+      await screenshot(page, 'credentials');
+
+      // Sign a request with it through @payauth/client: accepted, and the dashboard shows the last use and the chart.
+      await eventually(async () => (await status(server.url, accessKey, secretKey)) === 200);
+      await page.getByRole('button', { name: 'I have copied it' }).click();
+      await eventually(async () => {
+        await page.getByRole('button', { name: 'Refresh' }).first().click();
+        return (await row.locator('[data-last-use]').getAttribute('data-last-use')) === 'yes';
+      });
+      await page.getByRole('link', { name: 'Activity' }).click();
+      const hmacChart = page.locator('figure[data-mechanism="hmac"]');
+      await eventually(async () => {
+        await page.locator('#activity').getByRole('button', { name: 'Refresh' }).click();
+        return /[1-9]\d* accepted/.test((await hmacChart.locator('.legend.accepted').textContent()) ?? '');
+      });
+
+      // Break it (wrong secret): the rejection arrives live, with the diagnosis in English, then in French.
+      await page.getByRole('link', { name: /Live rejections/ }).click();
+      await page.locator('#stream-state[data-state="connected"]').waitFor();
+      expect(await status(server.url, accessKey, `${secretKey}-wrong`)).toBe(401);
+      const live = page.locator(`#live-list tr[data-public-id="${accessKey}"]`).first();
+      await live.waitFor();
+      const code = (await live.getAttribute('data-code')) ?? '';
+      expect(code).toBe('ERR_HMAC_SIGNATURE_MISMATCH');
+      expect(await live.locator('td.diagnosis').textContent()).toBe(describeRejection(code, 'en'));
+      await live.getByRole('button').click();
+      const detail = page.locator('#live-detail');
+      expect(await detail.locator('[data-field="fix"]').textContent()).toBe(describeRejection(code, 'en'));
+      expect(await detail.textContent()).not.toContain(secretKey);
+      await screenshot(page, 'live');
+      await page.getByRole('button', { name: 'Français' }).click();
+      expect(await live.locator('td.diagnosis').textContent()).toBe(describeRejection(code, 'fr'));
+      expect(await detail.locator('[data-field="fix"]').textContent()).toBe(describeRejection(code, 'fr'));
+      expect(await page.locator('html').getAttribute('lang')).toBe('fr');
+      await page.getByRole('button', { name: 'English' }).click();
+
+      // The chart counts the rejection too.
+      await page.getByRole('link', { name: 'Activity' }).click();
+      await eventually(async () => {
+        await page.locator('#activity').getByRole('button', { name: 'Refresh' }).click();
+        return /[1-9]\d* rejected/.test((await hmacChart.locator('.legend.rejected').textContent()) ?? '');
+      });
+      await screenshot(page, 'activity');
+
+      // The playground names the cause of a header signed in seconds.
+      await page.getByRole('link', { name: 'Playground' }).click();
+      await page.getByLabel('What is it?').selectOption('hmac-header');
+      await page
+        .getByLabel('Value')
+        .fill(`AUTH ${accessKey}:${Math.floor(Date.now() / 1000)}:1:${'ab'.repeat(32)}`);
+      await page.getByRole('button', { name: 'Check' }).click();
+      await page.locator('#playground-result li[data-code="TIMESTAMP_IN_SECONDS"]').waitFor();
+      expect(await page.locator('#playground-result .verdict').getAttribute('data-valid')).toBe('false');
+      await screenshot(page, 'playground');
+
+      // Try it: the snippets name the credential and the server, never a secret the server no longer has.
+      await page.getByRole('link', { name: 'Try it' }).click();
+      await page
+        .getByLabel('Credential', { exact: true })
+        .selectOption((await row.getAttribute('data-credential')) ?? '');
+      const curl = (await page.locator('[data-snippet="curl"] code').textContent()) ?? '';
+      expect(curl).toContain(`'${server.url}/api/accounts'`);
+      expect(curl).toContain(`--access-key '${accessKey}'`);
+      expect(await page.locator('#try-snippets').textContent()).not.toContain(secretKey);
+      await screenshot(page, 'try-it');
+      // Runnable as shown, once the secret is in the environment.
+      const environment = { ...process.env, PAYAUTH_SECRET_KEY: secretKey };
+      // Asynchronously: the server runs in this process.
+      const run = promisify(execFile);
+      const curlOutput = (await run('bash', ['-c', curl], { cwd: ROOT, env: environment })).stdout;
+      expect(JSON.parse(curlOutput)).toBeInstanceOf(Array);
+      const script = `${mkdtempSync(`${ROOT}node_modules/.payauth-try-`)}/try.mjs`;
+      writeFileSync(script, (await page.locator('[data-snippet="client"] code').textContent()) ?? '');
+      const clientOutput = (await run(`${ROOT}node_modules/.bin/node`, [script], { env: environment }))
+        .stdout;
+      rmSync(dirname(script), { recursive: true });
+      expect(clientOutput.trim()).toBe('[]'); // a new partner has no account yet
+
+      // Revoke (two presses): the next request is refused, and that refusal is live too.
+      await page.getByRole('link', { name: 'Credentials' }).click();
+      await row.getByRole('button', { name: 'Revoke' }).click();
+      await row.getByRole('button', { name: 'Confirm revoke' }).click();
+      await row.locator('[data-status="revoked"]').waitFor();
+      await eventually(async () => (await status(server.url, accessKey, secretKey)) === 401);
+      await page.getByRole('link', { name: /Live rejections/ }).click();
+      await page
+        .locator(`#live-list tr[data-public-id="${accessKey}"][data-code="ERR_CREDENTIAL_REVOKED"]`)
+        .waitFor();
+
+      expect(pageErrors).toEqual([]);
+    });
+
+    it('sends the CSP, nosniff and no-referrer headers on every dashboard response', () => {
+      expect(dashboardResponses.length).toBeGreaterThanOrEqual(5);
+      for (const response of dashboardResponses) {
+        expect(response.headers['content-security-policy'], response.url).toBe(
+          "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+            "frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+        );
+        expect(response.headers['x-content-type-options'], response.url).toBe('nosniff');
+        expect(response.headers['referrer-policy'], response.url).toBe('no-referrer');
+      }
+    });
+  },
+);
