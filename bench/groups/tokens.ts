@@ -1,4 +1,4 @@
-import type { DemoCredentials } from '../../packages/cli/src/demo.ts';
+import type { DemoCredentials } from '@payauth/server';
 import { ROOT, runPinned, startPinned } from '../lib/processes.ts';
 import { median, ratio } from '../lib/stats.ts';
 import type { Row } from './crypto.ts';

@@ -1,77 +1,34 @@
 // The guards benchmark server: the payauth sandbox plus one route served four ways — no auth, hmac, Bearer (api-key
-// tokens), Bearer + apikey (private-key-jwt tokens) — all answering the same small JSON body.
+// tokens), Bearer + apikey (private-key-jwt tokens) — all answering the same small JSON body, guarded by the Fastify
+// adapter's `requireAuth` hook as an embedding app would.
 
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  CredentialService,
-  createBearerGuard,
-  createHmacGuard,
-  createPayauthServer,
-  Envelope,
-  type GuardResult,
-  SqliteStore,
-} from '@payauth/server';
-import { seedDemo } from '../../packages/cli/src/demo.ts';
+import { requireAuth } from '@payauth/server/fastify';
+import { createPayauthServer } from '@payauth/server/standalone';
 
 const port = Number(process.argv[2] ?? 0) || 18_181;
 const directory = mkdtempSync(join(tmpdir(), 'payauth-bench-'));
-const store = new SqliteStore(join(directory, 'bench.db'));
-await store.migrate();
-const envelope = new Envelope(randomBytes(32));
 const url = `http://127.0.0.1:${port}`;
-const demo = await seedDemo({
-  service: new CredentialService({ store, envelope }),
-  store,
-  directory,
+const server = await createPayauthServer({
+  store: join(directory, 'bench.db'),
   issuer: url,
+  demo: true,
+  hints: false,
+  logger: false,
 });
-const server = await createPayauthServer({ store, envelope, issuer: url, logger: false });
-const { app, context } = server;
+const { app, payauth } = server;
+const demo = payauth.demo;
 const body = '{"ok":true}';
-const guarded =
-  (guard: (request: never) => Promise<GuardResult>) =>
-  async (
-    request: {
-      headers: Record<string, string | string[] | undefined>;
-      ip: string;
-      id: string;
-      method: string;
-    },
-    reply: {
-      code: (n: number) => { headers: (h: Record<string, string>) => { send: (b: string) => unknown } };
-    },
-  ) => {
-    const result = await guard({
-      method: request.method,
-      headers: request.headers,
-      address: request.ip,
-      requestId: request.id,
-    } as never);
-    if (!result.ok)
-      return reply.code(result.response.status).headers(result.response.headers).send(result.response.body);
-    return reply.code(200).headers({ 'content-type': 'application/json; charset=utf-8' }).send(body);
-  };
-app.get('/bench/none', async (_request, reply) =>
-  reply.code(200).headers({ 'content-type': 'application/json; charset=utf-8' }).send(body),
-);
-app.get('/bench/hmac', guarded(createHmacGuard(context) as never) as never);
-app.get(
-  '/bench/bearer',
-  guarded(createBearerGuard(context, { surface: 'api-key', mechanisms: ['api-key'] }) as never) as never,
-);
-app.get(
-  '/bench/bearer-apikey',
-  guarded(
-    createBearerGuard(context, {
-      surface: 'bearer',
-      mechanisms: ['private-key-jwt'],
-      requireApikey: true,
-    }) as never,
-  ) as never,
-);
+const answer = async (
+  _request: unknown,
+  reply: { header: (n: string, v: string) => { send: (b: string) => unknown } },
+) => reply.header('content-type', 'application/json; charset=utf-8').send(body);
+app.get('/bench/none', answer as never);
+app.get('/bench/hmac', { onRequest: requireAuth(payauth, 'hmac') }, answer as never);
+app.get('/bench/bearer', { onRequest: requireAuth(payauth, 'api-key') }, answer as never);
+app.get('/bench/bearer-apikey', { onRequest: requireAuth(payauth, 'private-key-jwt') }, answer as never);
 // A token endpoint floor: the same route shape, no crypto at all.
 app.post('/bench/token-floor', async (_request, reply) =>
   reply

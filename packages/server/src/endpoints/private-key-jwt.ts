@@ -2,20 +2,13 @@ import {
   CLIENT_ASSERTION_TYPE,
   type DecodedAssertion,
   decodeClientAssertion,
-  type PublicResponse,
   RejectionError,
   verifyClientAssertion,
 } from '@payauth/core';
-import {
-  type AuthContext,
-  type AuthRequest,
-  auditSuccess,
-  jsonResponse,
-  type RejectionFacts,
-  refuseOverBudget,
-  reject,
-  singleHeader,
-} from '../context.ts';
+import type { AuthContext } from '../context.ts';
+import { jsonResponse, singleHeader } from '../http/headers.ts';
+import type { AuthRequest, NeutralResponse } from '../http/types.ts';
+import { auditSuccess, type RejectionFacts, refuseOverBudget, reject } from '../rejection.ts';
 
 const FACTS = { surface: 'private-key-jwt', mechanism: 'private-key-jwt' } as const;
 const ALLOWED_FIELDS = new Set([
@@ -48,7 +41,7 @@ function parseForm(request: AuthRequest): Map<string, string> {
 }
 
 /**
- * `POST /connect/token` (eMoney): OAuth 2 client_credentials with an RFC 7523 client assertion. Checks in SPEC.md §3's
+ * `POST /connect/token` (eMoney): OAuth 2 client_credentials with an RFC 7523 client assertion. Checks in docs/providers/private-key-jwt.md's
  * order: form shape → assertion parses → client known and active → alg → signature by a live certificate chosen by
  * kid → iss = sub → aud → exp → nbf/iat → and only then the replay record, atomically in the shared state.
  *
@@ -59,7 +52,7 @@ function parseForm(request: AuthRequest): Map<string, string> {
  */
 export function createPrivateKeyJwtEndpoint(
   context: AuthContext,
-): (request: AuthRequest) => Promise<PublicResponse> {
+): (request: AuthRequest) => Promise<NeutralResponse> {
   const { config } = context;
   const tokenEndpoint = `${config.issuer}${TOKEN_PATH}`;
   const audiences = [tokenEndpoint, config.issuer, `${config.issuer}/`];
@@ -128,7 +121,7 @@ export function createPrivateKeyJwtEndpoint(
       if (!credential)
         throw new RejectionError('ERR_ASSERTION_CLIENT_UNKNOWN', 'no client has this client_id');
       if (credential.record.status !== 'active') {
-        // Checked before the signature (SPEC.md's order), so the public answer must not tell a stranger that this
+        // Checked before the signature (docs/providers/private-key-jwt.md's order), so the public answer must not tell a stranger that this
         // client_id exists and was revoked: the generic one; the reason goes to the log, the audit and a hint.
         throw new RejectionError('ERR_CREDENTIAL_REVOKED', 'the client was revoked', {
           publicMessage: 'client authentication failed',
@@ -189,7 +182,7 @@ export function createPrivateKeyJwtEndpoint(
 }
 
 /** RFC 6749 §5.2: a client that tried the Authorization header gets a challenge with its 401. */
-function withChallenge(response: PublicResponse, usedAuthorizationHeader: boolean): PublicResponse {
+function withChallenge(response: NeutralResponse, usedAuthorizationHeader: boolean): NeutralResponse {
   if (!usedAuthorizationHeader || response.status !== 401) return response;
   return { ...response, headers: { ...response.headers, 'www-authenticate': 'Basic realm="payauth"' } };
 }
