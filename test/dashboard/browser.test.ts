@@ -51,6 +51,7 @@ describe.skipIf(browserMissing)(
       server = await startDashboardServer();
       browser = await launchBrowser();
       page = await browser.newPage({ viewport: { width: 1280, height: 860 }, locale: 'en-GB' });
+      page.setDefaultTimeout(10_000);
       page.on('pageerror', (error) => pageErrors.push(error.message));
       page.on('response', (response) => {
         if (new URL(response.url()).pathname.startsWith('/dashboard')) {
@@ -170,7 +171,7 @@ describe.skipIf(browserMissing)(
         .waitFor();
 
       expect(pageErrors).toEqual([]);
-    });
+    }, 120_000);
 
     it('sends the CSP, nosniff and no-referrer headers on every dashboard response', () => {
       expect(dashboardResponses.length).toBeGreaterThanOrEqual(5);
