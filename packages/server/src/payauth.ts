@@ -1,6 +1,7 @@
 import type { Mechanism } from '@payauth/core';
 import { InvalidOptionError } from '@payauth/core';
 import type { Redis } from 'ioredis';
+import { type AdminOptions, createAdminRoutes } from './admin/routes.ts';
 import { AuditRecorder } from './audit/recorder.ts';
 import { type BudgetLimit, FailureBudget } from './budget/failure-budget.ts';
 import { type AuthConfig, type AuthConfigOverrides, resolveConfig } from './config.ts';
@@ -14,6 +15,8 @@ import { withClock } from './http/dispatch.ts';
 import { renderFailure } from './http/failure.ts';
 import { createEndpointRoutes, createSandboxRoutes } from './http/routes.ts';
 import type { AuthRequest, GuardResult, Route } from './http/types.ts';
+import { createMetrics, type MetricsOptions, type PayauthMetrics } from './metrics/metrics.ts';
+import { createOpenApiRoute } from './openapi/route.ts';
 import { type RejectionEvent, RejectionListeners } from './rejection-events.ts';
 import { Envelope, parseMasterKey } from './secrets/envelope.ts';
 import { MemorySharedState } from './state/memory.ts';
@@ -81,6 +84,15 @@ export interface PayauthOptions {
   readonly logger?: PayauthLogger | false;
   /** A clock, for tests (default `Date.now`). */
   readonly now?: () => number;
+  /**
+   * The admin API under `/admin/api` (docs/admin.md): off unless given. `token` (16+ characters) is the Bearer token
+   * it requires; it answers loopback clients only unless `allowRemote`, and refuses other origins.
+   */
+  readonly admin?: AdminOptions;
+  /** Prometheus metrics at `GET /metrics` in a registry of this instance (default: on with `sandbox`/`demo`). */
+  readonly metrics?: boolean | MetricsOptions;
+  /** The OpenAPI 3.1 document at `GET /openapi.json` (default: on with `sandbox`/`demo` or `admin`). */
+  readonly openapi?: boolean;
 }
 
 /** A payauth instance: configuration, store, shared state, keys and clock, and what adapters serve. */
@@ -99,6 +111,8 @@ export interface Payauth extends AuthContext {
   authenticate(mechanism: Mechanism, request: AuthRequest): Promise<GuardResult>;
   /** Calls `listener` on every refusal; returns the function that stops it. */
   onRejection(listener: (event: RejectionEvent) => void): () => void;
+  /** The Prometheus metrics, when enabled (`metrics` option). */
+  readonly metrics: PayauthMetrics | undefined;
   /** Flushes the audit trail, stops timers, closes the store and the shared state (those it opened). */
   close(): Promise<void>;
 }
@@ -208,17 +222,30 @@ export async function createPayauth(options: PayauthOptions): Promise<Payauth> {
     rejections,
   };
   const guards: Readonly<Record<Mechanism, Guard>> = createGuards(context);
-  const routes: Route[] = createEndpointRoutes(context);
-  if (options.sandbox ?? options.demo ?? false) routes.push(...createSandboxRoutes(context, guards));
+  const sandbox = options.sandbox ?? options.demo ?? false;
+  const metricsOption = options.metrics ?? sandbox;
+  const metrics =
+    metricsOption === false
+      ? undefined
+      : createMetrics(
+          { resolver, state, onRejection: (listener) => rejections.add(listener) },
+          metricsOption === true ? {} : metricsOption,
+        );
+  // Every route is counted by the metrics wrapper (when on), those added later too.
+  const instrument = (list: readonly Route[]): Route[] =>
+    metrics === undefined ? [...list] : list.map((route) => metrics.instrument(route));
+  const routes: Route[] = instrument(createEndpointRoutes(context));
+  if (sandbox) routes.push(...instrument(createSandboxRoutes(context, guards)));
   let closed = false;
-  return {
+  const payauth: Payauth = {
     ...context,
     credentials: createCredentialsFacade(service),
     routes,
     demo,
     location: opened.location,
+    metrics,
     addRoutes(extra) {
-      routes.push(...extra);
+      routes.push(...instrument(extra));
     },
     async authenticate(mechanism, request) {
       assertMechanism(mechanism);
@@ -238,6 +265,7 @@ export async function createPayauth(options: PayauthOptions): Promise<Payauth> {
     async close() {
       if (closed) return;
       closed = true;
+      metrics?.close();
       resolver.stop();
       issuer.stop();
       await stopListening?.();
@@ -246,6 +274,19 @@ export async function createPayauth(options: PayauthOptions): Promise<Payauth> {
       if (typeof options.store === 'string') await store.close();
     },
   };
+  if (options.admin !== undefined) payauth.addRoutes(createAdminRoutes(payauth, options.admin));
+  if (metrics !== undefined) payauth.addRoutes([metrics.route]);
+  if (options.openapi ?? (sandbox || options.admin !== undefined)) {
+    payauth.addRoutes([
+      createOpenApiRoute({
+        issuer: config.issuer,
+        admin: options.admin !== undefined,
+        metrics: metrics !== undefined,
+        sandbox,
+      }),
+    ]);
+  }
+  return payauth;
 }
 
 function missingMasterKey(): never {

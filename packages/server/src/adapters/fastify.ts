@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import type { Mechanism } from '@payauth/core';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
@@ -41,11 +42,11 @@ function toAuthRequest(request: FastifyRequest): AuthRequest {
 
 function send(reply: FastifyReply, response: NeutralResponse): FastifyReply {
   reply.code(response.status).headers(response.headers);
-  return response.stream === undefined ? reply.send(response.body) : reply.send(streamOf(response.stream));
-}
-
-async function* streamOf(stream: AsyncIterable<string>): AsyncGenerator<string> {
-  yield* stream;
+  // Fastify sends Node streams, not async iterables: Readable.from wraps the stream, and calls its return() when the
+  // client goes away (so an event stream's listener ends with its connection).
+  return response.stream === undefined
+    ? reply.send(response.body)
+    : reply.send(Readable.from(response.stream, { objectMode: false }));
 }
 
 /** Options of {@link payauthPlugin}. */

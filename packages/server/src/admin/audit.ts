@@ -2,6 +2,7 @@ import { mechanisms } from '@payauth/core';
 import type { AuthRequest, NeutralResponse, Route } from '../http/types.ts';
 import type { StoredAuditEvent } from '../store/types.ts';
 import type { AdminHost } from './host.ts';
+import { showPublicId } from './public-id.ts';
 import { queryValue } from './request.ts';
 import { adminError, adminJson } from './responses.ts';
 
@@ -40,11 +41,14 @@ export function parseTime(value: string | undefined): number | undefined | 'inva
 }
 
 function toAdminEvent(event: StoredAuditEvent): AdminAuditEvent {
+  // Admin rows name what they changed (a credential or a key id), never an unknown id.
+  const publicId =
+    event.mechanism === 'admin' ? event.publicId : showPublicId(event.publicId, event.credentialId);
   return {
     sequence: event.sequence,
     at: new Date(event.at).toISOString(),
     mechanism: event.mechanism,
-    ...(event.publicId === undefined ? {} : { publicId: event.publicId }),
+    ...(publicId === undefined ? {} : { publicId }),
     ...(event.credentialId === undefined ? {} : { credentialId: event.credentialId }),
     outcome: event.outcome,
     reason: event.reason,

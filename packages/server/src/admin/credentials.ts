@@ -1,7 +1,9 @@
 import { InvalidOptionError, type Mechanism, mechanisms } from '@payauth/core';
-import type { CreatedCredential, CredentialSummary } from '../credentials/service.ts';
+import type { CredentialShape } from '../credentials/facade.ts';
+import type { CredentialSummary } from '../credentials/service.ts';
 import type { AuthRequest, NeutralResponse, Route } from '../http/types.ts';
 import { StoreConflictError } from '../store/errors.ts';
+import type { CredentialRecord } from '../store/types.ts';
 import { auditAdminChange } from './audit-change.ts';
 import type { AdminHost } from './host.ts';
 import { isValidPartnerId, queryValue, readJsonObject } from './request.ts';
@@ -16,9 +18,16 @@ const LAST_USE_WINDOW = 10_000;
 const isMechanism = (value: unknown): value is Mechanism =>
   typeof value === 'string' && (mechanisms as readonly string[]).includes(value);
 
-/** The `credentials create --json` shape (secrets shown this once), plus its `mechanism`. */
-function createdShape(created: CreatedCredential): Record<string, string> {
-  return { ...created } as Record<string, string>;
+/** Finds a credential by internal id or public id (any mechanism). */
+async function findCredential(host: AdminHost, idOrPublicId: string): Promise<CredentialRecord | undefined> {
+  if (idOrPublicId === '' || idOrPublicId.length > 256) return undefined;
+  const byId = await host.store.getCredential(idOrPublicId);
+  if (byId) return byId;
+  for (const mechanism of mechanisms) {
+    const found = await host.store.findCredential(mechanism, idOrPublicId);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 async function lastUses(host: AdminHost): Promise<Map<string, number>> {
@@ -64,7 +73,7 @@ export function createCredentialRoutes(host: AdminHost): Route[] {
     }
     const [summaries, used] = await Promise.all([
       host.credentials.list({
-        ...(partner === undefined ? {} : { partnerId: partner }),
+        ...(partner === undefined ? {} : { partner }),
         ...(mechanism === undefined ? {} : { mechanism }),
       }),
       lastUses(host),
@@ -90,25 +99,24 @@ export function createCredentialRoutes(host: AdminHost): Route[] {
       // PEM text only: a file path would let the API read the server's files.
       return adminError('invalid_request', 'cert must be a PEM certificate (text, not a path)');
     }
-    if (mechanism === 'private-key-jwt' && cert === undefined) {
-      return adminError('invalid_request', 'private-key-jwt needs cert: the partner certificate (PEM)');
-    }
-    let created: CreatedCredential;
+    let created: CredentialShape;
     try {
+      // Without cert, private-key-jwt gets a new key pair and certificate: the private key is in this answer only.
       created = await host.credentials.create(mechanism, {
-        ...(partner === undefined ? {} : { partnerId: partner }),
-        ...(cert === undefined ? {} : { certificatePem: cert }),
+        ...(partner === undefined ? {} : { partner }),
+        ...(cert === undefined ? {} : { cert }),
       });
     } catch (error) {
       return refuseOption(error);
     }
-    const publicId = (await host.credentials.find(created.id))?.publicId;
+    const id = created.id!;
+    const publicId = (await host.store.getCredential(id))?.publicId;
     await auditAdminChange(host, request, 'ADMIN_CREDENTIAL_CREATED', {
-      credentialId: created.id,
+      credentialId: id,
       ...(publicId === undefined ? {} : { publicId }),
     });
-    await announce(host, created.id);
-    return adminJson(201, createdShape(created));
+    await announce(host, id);
+    return adminJson(201, { mechanism, ...created });
   };
 
   const rotate = async (request: AuthRequest): Promise<NeutralResponse> => {
@@ -131,18 +139,18 @@ export function createCredentialRoutes(host: AdminHost): Route[] {
       return adminError('invalid_request', 'cert must be a PEM certificate (text, not a path)');
     }
     const id = request.params?.id ?? '';
-    const existing = await host.credentials.find(id);
+    const existing = await findCredential(host, id);
     if (!existing) return adminError('not_found', 'no such credential');
     if (existing.status === 'revoked') return adminError('invalid_request', 'the credential is revoked');
     if (existing.mechanism === 'private-key-jwt' && cert === undefined) {
       return adminError('invalid_request', 'private-key-jwt rotation needs cert: the new certificate (PEM)');
     }
     const overlap = overlapSeconds ?? 86_400;
-    let rotated: CreatedCredential | undefined;
+    let rotated: CredentialShape | undefined;
     try {
       rotated = await host.credentials.rotate(existing.id, {
         overlapSeconds: overlap,
-        ...(cert === undefined ? {} : { certificatePem: cert }),
+        ...(cert === undefined ? {} : { cert }),
       });
     } catch (error) {
       return refuseOption(error);
@@ -153,12 +161,12 @@ export function createCredentialRoutes(host: AdminHost): Route[] {
       publicId: existing.publicId,
     });
     await announce(host, existing.id);
-    return adminJson(200, { ...createdShape(rotated), overlapSeconds: overlap });
+    return adminJson(200, { mechanism: existing.mechanism, ...rotated, overlapSeconds: overlap });
   };
 
   const revoke = async (request: AuthRequest): Promise<NeutralResponse> => {
     const id = request.params?.id ?? '';
-    const existing = await host.credentials.find(id);
+    const existing = await findCredential(host, id);
     if (!existing) return adminError('not_found', 'no such credential');
     const revoked = await host.credentials.revoke(existing.id);
     if (!revoked) return adminError('not_found', 'no such credential');
@@ -167,10 +175,7 @@ export function createCredentialRoutes(host: AdminHost): Route[] {
       publicId: existing.publicId,
     });
     await announce(host, existing.id);
-    const summary = (await host.credentials.list({ partnerId: existing.partnerId })).find(
-      (candidate) => candidate.id === existing.id,
-    );
-    return adminJson(200, summary);
+    return adminJson(200, revoked);
   };
 
   return [

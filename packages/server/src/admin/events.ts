@@ -1,6 +1,7 @@
 import { describeRejection } from '@payauth/core';
 import type { NeutralResponse, Route } from '../http/types.ts';
 import type { AdminHost, RejectionEvent } from './host.ts';
+import { showPublicId } from './public-id.ts';
 
 /** One message of the live rejection stream (`data:` of `GET /admin/api/events`). Never a secret. */
 export interface RejectionMessage {
@@ -37,6 +38,7 @@ export interface EventsOptions {
  * ```
  */
 export function toRejectionMessage(event: RejectionEvent): RejectionMessage {
+  const publicId = showPublicId(event.publicId, event.credentialId);
   return {
     at: new Date(event.at).toISOString(),
     mechanism: event.mechanism,
@@ -47,12 +49,12 @@ export function toRejectionMessage(event: RejectionEvent): RejectionMessage {
       en: describeRejection(event.code, 'en') ?? event.reason,
       fr: describeRejection(event.code, 'fr') ?? event.reason,
     },
-    ...(event.publicId === undefined ? {} : { publicId: event.publicId }),
+    ...(publicId === undefined ? {} : { publicId }),
     ...(event.credentialId === undefined ? {} : { credentialId: event.credentialId }),
     requestId: event.requestId,
     method: event.method,
     path: event.path,
-    headerNames: event.headerNames ?? [],
+    headerNames: event.headerNames,
   };
 }
 

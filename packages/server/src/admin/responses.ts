@@ -39,7 +39,12 @@ export function adminJson(status: number, body: unknown): NeutralResponse {
  * ```
  */
 export function adminError(error: AdminErrorCode, message: string): NeutralResponse {
-  const response = adminJson(STATUS[error], { error, message });
-  if (error === 'unauthorized') response.headers['www-authenticate'] = 'Bearer realm="payauth-admin"';
-  return response;
+  return {
+    status: STATUS[error],
+    headers: {
+      ...ADMIN_HEADERS,
+      ...(error === 'unauthorized' ? { 'www-authenticate': 'Bearer realm="payauth-admin"' } : {}),
+    },
+    body: JSON.stringify({ error, message }),
+  };
 }

@@ -10,7 +10,18 @@ export interface OpenApiOptions {
   readonly admin?: boolean;
   /** Document `GET /metrics` (default true). */
   readonly metrics?: boolean;
+  /** Document the sandbox's protected resources and `/health` (default true). */
+  readonly sandbox?: boolean;
 }
+
+/** The routes only the sandbox serves (`createPayauth({ sandbox })`, `payauth serve`). */
+const SANDBOX_PATHS = new Set([
+  '/api/accounts',
+  '/accounts',
+  '/public/v1/users',
+  '/business/balance',
+  '/health',
+]);
 
 const ref = (name: string): Json => ({ $ref: `#/components/schemas/${name}` });
 const JSON_TYPE = 'application/json';
@@ -365,6 +376,9 @@ function adminPaths(): Json {
 export function createOpenApiDocument(options: OpenApiOptions = {}): Json {
   const admin = options.admin !== false;
   const metrics = options.metrics !== false;
+  const provider = Object.fromEntries(
+    Object.entries(providerPaths()).filter(([path]) => options.sandbox !== false || !SANDBOX_PATHS.has(path)),
+  );
   return {
     openapi: '3.1.0',
     info: {
@@ -386,7 +400,7 @@ export function createOpenApiDocument(options: OpenApiOptions = {}): Json {
         ? [{ name: 'admin', description: 'Off unless enabled; loopback and admin token (docs/admin.md).' }]
         : []),
     ],
-    paths: { ...providerPaths(), ...(metrics ? metricsPaths() : {}), ...(admin ? adminPaths() : {}) },
+    paths: { ...provider, ...(metrics ? metricsPaths() : {}), ...(admin ? adminPaths() : {}) },
     components: {
       schemas: { ...providerSchemas, ...(admin ? adminSchemas : {}) },
       securitySchemes: {

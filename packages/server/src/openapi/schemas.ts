@@ -145,6 +145,36 @@ const credentialSummary = {
 
 const createdBase = { id: string, partnerId: string };
 
+/** The created (or rotated) credential of each mechanism, with `extra` properties. */
+function credentialVariants(extra: Record<string, Schema>, extraRequired: string[]): Schema[] {
+  const variant = (mechanismName: string, fields: Record<string, Schema>, optional: string[] = []) =>
+    object({ mechanism: { const: mechanismName }, ...createdBase, ...fields, ...extra }, [
+      'mechanism',
+      ...Object.keys(createdBase),
+      ...Object.keys(fields).filter((name) => !optional.includes(name)),
+      ...extraRequired,
+    ]);
+  return [
+    variant('hmac', { accessKey: string, secretKey: string, version: { const: '1' } }),
+    variant('app-token', { applicationId: string, secretKey: string }),
+    variant(
+      'private-key-jwt',
+      {
+        clientId: string,
+        apiKey: { type: 'string', description: '`(unchanged)` after a rotation' },
+        kid: string,
+        privateKeyPem: {
+          type: 'string',
+          description: 'Only when no cert was given: the new private key (PKCS#8).',
+        },
+        certificatePem: { type: 'string', description: 'Only when no cert was given: its certificate.' },
+      },
+      ['privateKeyPem', 'certificatePem'],
+    ),
+    variant('api-key', { apiKey: string, apiSecret: string }),
+  ];
+}
+
 /** The admin API's schemas (components.schemas). */
 export const adminSchemas: Record<string, Schema> = {
   AdminError: object({
@@ -160,30 +190,17 @@ export const adminSchemas: Record<string, Schema> = {
     properties: {
       mechanism,
       partner: { type: 'string', minLength: 1, maxLength: 64 },
-      cert: { type: 'string', description: 'private-key-jwt: the partner certificate, PEM text (required)' },
+      cert: {
+        type: 'string',
+        description:
+          'private-key-jwt: the partner certificate, PEM text; without it a key pair is made and returned once',
+      },
     },
     required: ['mechanism'],
   },
   CreatedCredential: {
     description: 'The `payauth credentials create --json` object plus `mechanism`: secrets shown this once.',
-    oneOf: [
-      object({
-        mechanism: { const: 'hmac' },
-        ...createdBase,
-        accessKey: string,
-        secretKey: string,
-        version: { const: '1' },
-      }),
-      object({ mechanism: { const: 'app-token' }, ...createdBase, applicationId: string, secretKey: string }),
-      object({
-        mechanism: { const: 'private-key-jwt' },
-        ...createdBase,
-        clientId: string,
-        apiKey: string,
-        kid: string,
-      }),
-      object({ mechanism: { const: 'api-key' }, ...createdBase, apiKey: string, apiSecret: string }),
-    ],
+    oneOf: credentialVariants({}, []),
   },
   RotateCredentialRequest: {
     type: 'object',
@@ -193,10 +210,8 @@ export const adminSchemas: Record<string, Schema> = {
     },
   },
   RotatedCredential: {
-    allOf: [
-      { $ref: '#/components/schemas/CreatedCredential' },
-      { type: 'object', properties: { overlapSeconds: integer }, required: ['overlapSeconds'] },
-    ],
+    description: 'The new secret (or certificate id), shown this once, and the old one’s overlap.',
+    oneOf: credentialVariants({ overlapSeconds: integer }, ['overlapSeconds']),
   },
   SigningKeys: {
     type: 'object',
