@@ -66,7 +66,8 @@ describe.skipIf(browserMissing)(
     });
 
     it('creates a credential, sees it used, sees a broken request live in English and French, revokes it', async () => {
-      await signIn(page, server.url, server.adminToken);
+      expect(server.dashboard).toBe(`${server.url}/dashboard/`);
+      await signIn(page, server.dashboard, server.adminToken);
 
       // Create: the secret is shown once, with a copy button.
       await page.getByLabel('Partner', { exact: true }).fill('acme');
@@ -109,7 +110,12 @@ describe.skipIf(browserMissing)(
       await live.getByRole('button').click();
       const detail = page.locator('#live-detail');
       expect(await detail.locator('[data-field="fix"]').textContent()).toBe(describeRejection(code, 'en'));
+      // The request's shape: method, path and header names, never a value.
+      expect(await detail.locator('[data-field="method"]').textContent()).toBe('GET');
+      expect(await detail.locator('[data-field="path"]').textContent()).toBe('/api/accounts');
+      expect(await detail.locator('[data-field="headers"]').textContent()).toContain('authorization');
       expect(await detail.textContent()).not.toContain(secretKey);
+      expect(await detail.textContent()).not.toMatch(/AUTH \S+:\d+:1:[0-9a-f]{64}/);
       await screenshot(page, 'live');
       await page.getByRole('button', { name: 'Français' }).click();
       expect(await live.locator('td.diagnosis').textContent()).toBe(describeRejection(code, 'fr'));

@@ -25,9 +25,9 @@ export function launchBrowser(): Promise<Browser> {
   });
 }
 
-/** Opens the dashboard and signs in with the admin token. */
-export async function signIn(page: Page, url: string, token: string): Promise<void> {
-  await page.goto(`${url}/dashboard/`);
+/** Opens the dashboard (its URL as `payauth serve` printed it) and signs in with the admin token. */
+export async function signIn(page: Page, dashboard: string, token: string): Promise<void> {
+  await page.goto(dashboard);
   await page.getByLabel(/Admin token|Jeton d’administration/).fill(token);
   await page.keyboard.press('Enter');
   await page.locator('#nav').waitFor({ state: 'visible' });

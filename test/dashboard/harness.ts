@@ -1,44 +1,42 @@
-import { randomBytes } from 'node:crypto';
-import { CredentialService, createDashboardRoutes, createPayauth, type Payauth } from '@payauth/server';
-import { payauthPlugin } from '@payauth/server/fastify';
-import Fastify from 'fastify';
-import type { AdminHost } from '../../packages/server/src/admin/host.ts';
-import { createAdminRoutes } from '../../packages/server/src/admin/routes.ts';
-import { freePort } from '../support/servers.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type CliProcess, freePort, startPayauth, waitForOutput } from '../support/servers.ts';
 
-/** A sandbox with the admin API and the dashboard mounted, on a free port. */
+/** `payauth serve --demo` running, with the dashboard URL and the admin token it printed. */
 export interface DashboardServer {
+  /** The server's base URL. */
   readonly url: string;
+  /** The dashboard's URL, as printed. */
+  readonly dashboard: string;
   readonly adminToken: string;
-  readonly payauth: Payauth;
+  readonly process: CliProcess;
   close(): Promise<void>;
 }
 
 /**
- * `createPayauth` with the admin routes and the dashboard routes added, served by the Fastify adapter, as
- * `payauth serve --demo` does. (Until the admin branch wires both into `payauth serve`, the test wires them here.)
+ * Starts the real sandbox, `payauth serve --demo` (admin API and dashboard on, a fresh admin token printed), on a
+ * free port with a SQLite store in a temporary folder.
  */
 export async function startDashboardServer(): Promise<DashboardServer> {
+  const directory = mkdtempSync(join(tmpdir(), 'payauth-dashboard-'));
   const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const payauth = await createPayauth({ store: ':memory:', issuer: url, sandbox: true, hints: true });
-  const adminToken = randomBytes(24).toString('base64url');
-  const host = {
-    ...payauth,
-    credentials: new CredentialService({ store: payauth.store, envelope: payauth.envelope, now: payauth.now }),
-    onRejection: payauth.onRejection,
-  } as unknown as AdminHost;
-  payauth.addRoutes([...createAdminRoutes(host, { token: adminToken }), ...createDashboardRoutes()]);
-  const app = Fastify({ logger: false, forceCloseConnections: true });
-  await app.register(payauthPlugin, { payauth });
-  await app.listen({ port, host: '127.0.0.1' });
+  const running = startPayauth(
+    ['serve', '--demo', '--port', String(port), '--store', join(directory, 'store.db'), '--poll-interval', '100'],
+    { cwd: directory },
+  );
+  await waitForOutput(running, (stdout) => /admin token: \S+/.test(stdout));
+  const dashboard = /dashboard: (http:\/\/\S+)/.exec(running.stdout)?.[1] ?? '';
+  const adminToken = /admin token: (\S+)/.exec(running.stdout)?.[1] ?? '';
   return {
-    url,
+    url: `http://127.0.0.1:${port}`,
+    dashboard,
     adminToken,
-    payauth,
+    process: running,
     async close() {
-      await app.close();
-      await payauth.close();
+      running.child.kill('SIGTERM');
+      await running.exited;
+      rmSync(directory, { recursive: true, force: true });
     },
   };
 }

@@ -2,6 +2,7 @@ import type { Mechanism } from '@payauth/core';
 import { InvalidOptionError } from '@payauth/core';
 import type { Redis } from 'ioredis';
 import { type AdminOptions, createAdminRoutes } from './admin/routes.ts';
+import { createDashboardRoutes } from './dashboard/routes.ts';
 import { AuditRecorder } from './audit/recorder.ts';
 import { type BudgetLimit, FailureBudget } from './budget/failure-budget.ts';
 import { type AuthConfig, type AuthConfigOverrides, resolveConfig } from './config.ts';
@@ -86,7 +87,8 @@ export interface PayauthOptions {
   readonly now?: () => number;
   /**
    * The admin API under `/admin/api` (docs/admin.md): off unless given. `token` (16+ characters) is the Bearer token
-   * it requires; it answers loopback clients only unless `allowRemote`, and refuses other origins.
+   * it requires; it answers loopback clients only unless `allowRemote`, and refuses other origins. The dashboard, its
+   * browser client, is served with it under `/dashboard/` (docs/dashboard.md).
    */
   readonly admin?: AdminOptions;
   /** Prometheus metrics at `GET /metrics` in a registry of this instance (default: on with `sandbox`/`demo`). */
@@ -275,6 +277,8 @@ export async function createPayauth(options: PayauthOptions): Promise<Payauth> {
     },
   };
   if (options.admin !== undefined) payauth.addRoutes(createAdminRoutes(payauth, options.admin));
+  // The dashboard (docs/dashboard.md) is the admin API's browser client: served with it, useless without it.
+  if (options.admin !== undefined) payauth.addRoutes(createDashboardRoutes());
   if (metrics !== undefined) payauth.addRoutes([metrics.route]);
   if (options.openapi ?? (sandbox || options.admin !== undefined)) {
     payauth.addRoutes([
