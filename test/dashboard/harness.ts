@@ -22,7 +22,16 @@ export async function startDashboardServer(): Promise<DashboardServer> {
   const directory = mkdtempSync(join(tmpdir(), 'payauth-dashboard-'));
   const port = await freePort();
   const running = startPayauth(
-    ['serve', '--demo', '--port', String(port), '--store', join(directory, 'store.db'), '--poll-interval', '100'],
+    [
+      'serve',
+      '--demo',
+      '--port',
+      String(port),
+      '--store',
+      join(directory, 'store.db'),
+      '--poll-interval',
+      '100',
+    ],
     { cwd: directory },
   );
   await waitForOutput(running, (stdout) => /admin token: \S+/.test(stdout));
