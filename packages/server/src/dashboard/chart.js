@@ -4,8 +4,8 @@
 import { h, svg } from './dom.js';
 import { formatTime, t } from './i18n.js';
 
-const WIDTH = 720;
-const HEIGHT = 150;
+const WIDTH = 560;
+const HEIGHT = 170;
 const PAD = { top: 12, right: 8, bottom: 22, left: 36 };
 const MINUTE = 60_000;
 
