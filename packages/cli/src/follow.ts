@@ -74,6 +74,7 @@ export async function followRejections(options: {
     );
     return 1;
   }
+  options.io.stderr(`payauth: following the rejections of ${base} (Ctrl-C to stop)`);
   const decoder = new TextDecoder();
   let pending = '';
   try {

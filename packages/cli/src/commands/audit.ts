@@ -57,7 +57,7 @@ export function registerAudit(program: Command, io: Io): void {
     )
     .action(async (options: AuditOptions) => {
       if (options.follow) {
-        if (options.url === undefined || options.adminToken === undefined)
+        if (options.url === undefined || options.adminToken === undefined || options.adminToken === '')
           throw new UsageError('--follow needs --url and --admin-token (or PAYAUTH_ADMIN_TOKEN)');
         process.exitCode = await followRejections({
           url: options.url,

@@ -103,6 +103,8 @@ export function registerServe(program: Command, io: Io): void {
           throw new UsageError(`${flag} must be a positive whole number`);
       }
       const port = Number(options.port);
+      // An empty PAYAUTH_ADMIN_TOKEN counts as unset.
+      if (options.adminToken === '') options.adminToken = undefined;
       if (options.adminToken !== undefined && !/^\S{16,}$/.test(options.adminToken))
         throw new UsageError('--admin-token must be at least 16 characters without spaces');
       // --demo turns the admin API on with a fresh token, printed below with the dashboard's URL.

@@ -228,6 +228,7 @@ function metricsPaths(): Json {
 
 function adminErrors(statuses: string[]): Json {
   const descriptions: Record<string, string> = {
+    '413': 'invalid_request: a body larger than 64 KiB.',
     '400': 'invalid_request: a parameter or body is wrong.',
     '401': 'unauthorized: no admin token, or a wrong one.',
     '403': 'forbidden: not from loopback (admin.allowRemote), or from another origin.',
@@ -249,7 +250,7 @@ function adminErrors(statuses: string[]): Json {
 function adminOperation(
   summary: string,
   success: Json,
-  options: { body?: string; notFound?: boolean } = {},
+  options: { body?: string; notFound?: boolean; readsBody?: boolean; noBadRequest?: boolean } = {},
 ): Json {
   return {
     tags: ['admin'],
@@ -260,7 +261,13 @@ function adminOperation(
       : {}),
     responses: {
       ...success,
-      ...adminErrors(options.notFound ? ['400', '401', '403', '404'] : ['400', '401', '403']),
+      ...adminErrors([
+        ...(options.noBadRequest ? [] : ['400']),
+        '401',
+        '403',
+        ...(options.notFound ? ['404'] : []),
+        ...(options.body || options.readsBody ? ['413'] : []),
+      ]),
     },
   };
 }
@@ -307,20 +314,24 @@ function adminPaths(): Json {
         ...adminOperation(
           'Revoke a credential (refused at once by this instance)',
           { '200': json('The revoked credential.', 'CredentialSummary') },
-          { notFound: true },
+          { notFound: true, readsBody: true, noBadRequest: true },
         ),
         parameters: [idParameter],
       },
     },
     '/admin/api/keys': {
-      get: adminOperation('List the token-signing keys (never a private part)', {
-        '200': json('The keys.', 'SigningKeys'),
-      }),
+      get: adminOperation(
+        'List the token-signing keys (never a private part)',
+        { '200': json('The keys.', 'SigningKeys') },
+        { noBadRequest: true },
+      ),
     },
     '/admin/api/keys/rotate': {
-      post: adminOperation('New signing key; the retired one keeps verifying its tokens', {
-        '200': json('The keys and the new kid.', 'SigningKeys'),
-      }),
+      post: adminOperation(
+        'New signing key; the retired one keeps verifying its tokens',
+        { '200': json('The keys and the new kid.', 'SigningKeys') },
+        { readsBody: true, noBadRequest: true },
+      ),
     },
     '/admin/api/audit': {
       get: {
@@ -354,12 +365,16 @@ function adminPaths(): Json {
       ),
     },
     '/admin/api/events': {
-      get: adminOperation('Live rejections (Server-Sent Events; see RejectionMessage)', {
-        '200': {
-          description: '`id:` and `data: <RejectionMessage>` per rejection, `: heartbeat` comments.',
-          content: { 'text/event-stream': { schema: { type: 'string' } } },
+      get: adminOperation(
+        'Live rejections (Server-Sent Events; see RejectionMessage)',
+        {
+          '200': {
+            description: '`id:` and `data: <RejectionMessage>` per rejection, `: heartbeat` comments.',
+            content: { 'text/event-stream': { schema: { type: 'string' } } },
+          },
         },
-      }),
+        { noBadRequest: true },
+      ),
     },
   };
 }
