@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { apiMoney, createClient } from '@payauth/client';
 import { describeRejection } from '@payauth/core';
+import { DEMO } from '@payauth/server';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../support/servers.ts';
@@ -178,6 +179,59 @@ describe.skipIf(browserMissing)(
 
       expect(pageErrors).toEqual([]);
     }, 120_000);
+
+    it('gives every provider a curl and a @payauth/client snippet that run as shown (demo credentials)', async () => {
+      const run = promisify(execFile);
+      const environment = {
+        ...process.env,
+        PAYAUTH_SECRET_KEY: '',
+        PAYAUTH_API_SECRET: DEMO.apiKey.apiSecret,
+        PAYAUTH_API_KEY: DEMO.privateKeyJwt.apiKey,
+        PAYAUTH_PFX: join(server.directory, 'payauth-demo', 'emoney-client.pfx'),
+        PAYAUTH_PFX_PASSWORD: DEMO.privateKeyJwt.pfxPassword,
+      };
+      const cases = [
+        {
+          publicId: DEMO.hmac.accessKey,
+          secret: DEMO.hmac.secretKey,
+          curl: 'AB-0895358735216643',
+          client: 'AB-0895358735216643',
+        },
+        {
+          publicId: DEMO.appToken.applicationId,
+          secret: DEMO.appToken.secretKey,
+          curl: '"token"',
+          client: 'Fondy token received',
+        },
+        { publicId: DEMO.privateKeyJwt.clientId, secret: '', curl: '[', client: '[' },
+        { publicId: DEMO.apiKey.apiKey, secret: '', curl: '"currency":"USD"', client: "currency: 'USD'" },
+      ];
+      await page.getByRole('link', { name: 'Credentials' }).click();
+      for (const { publicId, secret, curl, client } of cases) {
+        const id = await page
+          .locator(`#credential-list tr[data-public-id="${publicId}"]`)
+          .getAttribute('data-credential');
+        await page.getByRole('link', { name: 'Try it' }).click();
+        await page.getByLabel('Credential', { exact: true }).selectOption(id ?? '');
+        const env = { ...environment, ...(secret ? { PAYAUTH_SECRET_KEY: secret } : {}) };
+        const shell = (await page.locator('[data-snippet="curl"] code').textContent()) ?? '';
+        const curlOutput = (await run('bash', ['-c', shell], { cwd: ROOT, env })).stdout;
+        expect(curlOutput, `${publicId}: ${shell}`).toContain(curl);
+        const folder = mkdtempSync(`${ROOT}node_modules/.payauth-try-`);
+        writeFileSync(
+          `${folder}/try.mjs`,
+          (await page.locator('[data-snippet="client"] code').textContent()) ?? '',
+        );
+        try {
+          const clientOutput = (await run(`${ROOT}node_modules/.bin/node`, [`${folder}/try.mjs`], { env }))
+            .stdout;
+          expect(clientOutput, publicId).toContain(client);
+        } finally {
+          rmSync(folder, { recursive: true });
+        }
+        await page.getByRole('link', { name: 'Credentials' }).click();
+      }
+    }, 180_000);
 
     it('sends the CSP, nosniff and no-referrer headers on every dashboard response', () => {
       expect(dashboardResponses.length).toBeGreaterThanOrEqual(5);

@@ -10,6 +10,8 @@ export interface DashboardServer {
   /** The dashboard's URL, as printed. */
   readonly dashboard: string;
   readonly adminToken: string;
+  /** Where the store and the demo's files (`payauth-demo/`) are. */
+  readonly directory: string;
   readonly process: CliProcess;
   close(): Promise<void>;
 }
@@ -41,6 +43,7 @@ export async function startDashboardServer(): Promise<DashboardServer> {
     url: `http://127.0.0.1:${port}`,
     dashboard,
     adminToken,
+    directory,
     process: running,
     async close() {
       running.child.kill('SIGTERM');
