@@ -54,6 +54,10 @@ describe.skipIf(browserMissing)(
       page = await browser.newPage({ viewport: { width: 1280, height: 860 }, locale: 'en-GB' });
       page.setDefaultTimeout(10_000);
       page.on('pageerror', (error) => pageErrors.push(error.message));
+      // A CSP violation (an inline style or script the policy blocks) is reported as a console error.
+      page.on('console', (message) => {
+        if (message.type() === 'error') pageErrors.push(message.text());
+      });
       page.on('response', (response) => {
         if (new URL(response.url()).pathname.startsWith('/dashboard')) {
           dashboardResponses.push({ url: response.url(), headers: response.headers() });
@@ -232,6 +236,54 @@ describe.skipIf(browserMissing)(
         await page.getByRole('link', { name: 'Credentials' }).click();
       }
     }, 180_000);
+
+    it('rotates a credential: the new secret is shown once, in the language chosen', async () => {
+      await page.getByRole('link', { name: 'Credentials' }).click();
+      await page.getByLabel('Mechanism', { exact: true }).first().selectOption('api-key');
+      await page.getByLabel('Partner', { exact: true }).fill('rotating');
+      await page.getByRole('button', { name: 'Create', exact: true }).click();
+      const panel = page.locator('#secret-panel');
+      const first = (await panel.locator('[data-field="apiSecret"]').textContent()) ?? '';
+      const apiKey = (await panel.locator('[data-field="apiKey"]').textContent()) ?? '';
+      await page.getByRole('button', { name: 'I have copied it' }).click();
+      await page.getByRole('button', { name: 'Français' }).click();
+      const row = page.locator(`#credential-list tr[data-public-id="${apiKey}"]`);
+      await row.getByRole('button', { name: 'Renouveler' }).click();
+      await panel.getByText('Copiez le secret maintenant').waitFor();
+      const second = (await panel.locator('[data-field="apiSecret"]').textContent()) ?? '';
+      expect(second).toMatch(/^\S{16,}$/);
+      expect(second).not.toBe(first);
+      await expect.poll(async () => row.locator('[data-field="live-secrets"]').textContent()).toBe('2'); // both live during the overlap
+      await page.getByRole('button', { name: 'Je l’ai copié' }).click();
+      await page.getByRole('button', { name: 'English' }).click();
+    });
+
+    it('is usable from the keyboard: labelled fields, links to sections, real buttons', async () => {
+      const unlabelled = await page.evaluate(
+        "[...document.querySelectorAll('input, select, textarea')].filter((field) => field.labels.length === 0).map((field) => field.id)",
+      );
+      expect(unlabelled).toEqual([]);
+      const focused = () =>
+        page.evaluate('document.activeElement?.textContent?.trim() ?? ""') as Promise<string>;
+      await page.goto(`${server.dashboard}#credentials`);
+      await page.reload(); // a fresh document, focus at its start; the token is still in sessionStorage
+      await page.locator('#nav').waitFor({ state: 'visible' });
+      await page.keyboard.press('Tab');
+      expect(await focused()).toBe('Skip to content');
+      for (let presses = 0; presses < 10 && !(await focused()).startsWith('Live rejections'); presses++) {
+        await page.keyboard.press('Tab');
+      }
+      await page.keyboard.press('Enter');
+      await page.locator('#live').waitFor({ state: 'visible' });
+      expect(await focused()).toBe('Live rejections');
+      await page.locator('#stream-state[data-state="connected"]').waitFor();
+      await status(server.url, DEMO.hmac.accessKey, 'not-the-secret');
+      const time = page.locator('#live-list tbody tr button').first();
+      await time.waitFor();
+      await time.focus();
+      await page.keyboard.press('Enter');
+      await page.locator('#live-detail [data-field="fix"]').waitFor();
+    });
 
     it('sends the CSP, nosniff and no-referrer headers on every dashboard response', () => {
       expect(dashboardResponses.length).toBeGreaterThanOrEqual(5);

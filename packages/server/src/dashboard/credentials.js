@@ -244,7 +244,7 @@ export function createCredentialsView(context) {
         { 'data-last-use': credential.lastUsedAt ? 'yes' : 'no' },
         credential.lastUsedAt ? formatTime(credential.lastUsedAt) : t('never'),
       ),
-      h('td', {}, String(credential.liveSecrets ?? '')),
+      h('td', { 'data-field': 'live-secrets' }, String(credential.liveSecrets ?? '')),
       h(
         'td',
         { class: 'actions' },
