@@ -115,6 +115,12 @@ export interface Payauth extends AuthContext {
   onRejection(listener: (event: RejectionEvent) => void): () => void;
   /** The Prometheus metrics, when enabled (`metrics` option). */
   readonly metrics: PayauthMetrics | undefined;
+  /**
+   * Ends the open event streams (`GET /admin/api/events`), which would otherwise keep an HTTP server from closing.
+   * `close()` calls it; the Fastify plugin calls it when the app closes. With another framework, call it (or
+   * `close()`) before closing your HTTP server.
+   */
+  endStreams(): void;
   /** Flushes the audit trail, stops timers, closes the store and the shared state (those it opened). */
   close(): Promise<void>;
 }
@@ -239,6 +245,7 @@ export async function createPayauth(options: PayauthOptions): Promise<Payauth> {
   const routes: Route[] = instrument(createEndpointRoutes(context));
   if (sandbox) routes.push(...instrument(createSandboxRoutes(context, guards)));
   let closed = false;
+  const closing = new AbortController();
   const payauth: Payauth = {
     ...context,
     credentials: createCredentialsFacade(service),
@@ -246,6 +253,9 @@ export async function createPayauth(options: PayauthOptions): Promise<Payauth> {
     demo,
     location: opened.location,
     metrics,
+    endStreams() {
+      closing.abort();
+    },
     addRoutes(extra) {
       routes.push(...instrument(extra));
     },
@@ -267,6 +277,7 @@ export async function createPayauth(options: PayauthOptions): Promise<Payauth> {
     async close() {
       if (closed) return;
       closed = true;
+      closing.abort();
       metrics?.close();
       resolver.stop();
       issuer.stop();
@@ -276,7 +287,9 @@ export async function createPayauth(options: PayauthOptions): Promise<Payauth> {
       if (typeof options.store === 'string') await store.close();
     },
   };
-  if (options.admin !== undefined) payauth.addRoutes(createAdminRoutes(payauth, options.admin));
+  if (options.admin !== undefined) {
+    payauth.addRoutes(createAdminRoutes(payauth, { ...options.admin, signal: closing.signal }));
+  }
   // The dashboard (docs/dashboard.md) is the admin API's browser client: served with it, useless without it.
   if (options.admin !== undefined) payauth.addRoutes(createDashboardRoutes());
   if (metrics !== undefined) payauth.addRoutes([metrics.route]);

@@ -71,6 +71,10 @@ export const payauthPlugin: FastifyPluginAsync<PayauthPluginOptions> = fastifyPl
   async function payauth(app: FastifyInstance, options: PayauthPluginOptions) {
     const instance = options.payauth;
     if (!app.hasRequestDecorator('payauth')) app.decorateRequest('payauth', undefined);
+    // An open event stream would keep close() waiting for its connection: end the streams first.
+    app.addHook('preClose', async () => {
+      instance.endStreams();
+    });
     await app.register(async function payauthRoutes(scope) {
       scope.removeAllContentTypeParsers();
       scope.addContentTypeParser(

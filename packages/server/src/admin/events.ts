@@ -27,6 +27,8 @@ export interface EventsOptions {
   readonly heartbeatMs?: number;
   /** Messages kept for a slow reader; older ones are dropped past it (default 1000). */
   readonly maxQueued?: number;
+  /** When aborted, every open stream ends (so that a server can drain its connections and close). */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -140,12 +142,22 @@ export function createEventsRoute(host: AdminHost, options: EventsOptions = {}):
     path: '/admin/api/events',
     async handle(): Promise<NeutralResponse> {
       let unsubscribe: () => void = () => {};
-      const channel = new EventChannel({ heartbeatMs, maxQueued, onClose: () => unsubscribe() });
+      const end = () => void channel.return();
+      const channel = new EventChannel({
+        heartbeatMs,
+        maxQueued,
+        onClose: () => {
+          unsubscribe();
+          options.signal?.removeEventListener('abort', end);
+        },
+      });
       unsubscribe = host.onRejection((event) => {
         sequence++;
         channel.push(`id: ${sequence}\ndata: ${JSON.stringify(toRejectionMessage(event))}\n\n`);
       });
       channel.push('retry: 2000\n: connected\n\n');
+      if (options.signal?.aborted) end();
+      else options.signal?.addEventListener('abort', end, { once: true });
       return {
         status: 200,
         headers: {

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { AdminHost, RejectionEvent } from '../admin/host.ts';
 import type { AuthRequest, NeutralResponse, Route } from '../http/types.ts';
 import type { SharedState } from '../state/types.ts';
@@ -61,6 +61,51 @@ function within<T>(promise: Promise<T>, ms: number): Promise<T> {
   });
 }
 
+/** The counts of one instrumented route (plain numbers: the hot path only increments them). */
+interface RouteStats {
+  readonly mechanism: string;
+  readonly method: string;
+  readonly path: string;
+  readonly issuesTokens: boolean;
+  accepted: number;
+  rejected: number;
+  failed: number;
+  issued: number;
+  /** Observations per latency bucket (not cumulative; the last one is +Inf). */
+  readonly buckets: number[];
+  sum: number;
+  count: number;
+}
+
+/** `payauth_request_duration_seconds`, read from the routes' counts at scrape time (prom-client's metric shape). */
+function createLatencyHistogram(stats: readonly RouteStats[]) {
+  const name = 'payauth_request_duration_seconds';
+  return {
+    name,
+    help: 'Time from request to response headers, per route.',
+    type: 'histogram',
+    aggregator: 'sum',
+    labelNames: ['method', 'route'],
+    reset() {},
+    get() {
+      const values: Array<{ metricName: string; labels: Record<string, string | number>; value: number }> =
+        [];
+      for (const stat of stats) {
+        const labels = { method: stat.method, route: stat.path };
+        let cumulative = 0;
+        stat.buckets.forEach((count, index) => {
+          cumulative += count;
+          const le = index < LATENCY_BUCKETS.length ? LATENCY_BUCKETS[index]! : '+Inf';
+          values.push({ metricName: `${name}_bucket`, labels: { ...labels, le }, value: cumulative });
+        });
+        values.push({ metricName: `${name}_sum`, labels, value: stat.sum });
+        values.push({ metricName: `${name}_count`, labels, value: stat.count });
+      }
+      return Promise.resolve({ name, help: this.help, type: 'histogram', values, aggregator: 'sum' });
+    },
+  };
+}
+
 /**
  * Builds the metrics of one payauth instance in its own prom-client registry:
  * - `payauth_requests_total{mechanism,outcome}` (outcome `accepted` < 400 ≤ `rejected` < 500 ≤ `error`), per route;
@@ -70,8 +115,7 @@ function within<T>(promise: Promise<T>, ms: number): Promise<T> {
  * - `payauth_tokens_issued_total{mechanism}`;
  * - `payauth_budget_refusals_total{mechanism}` (429s of the failure budgets);
  * - `payauth_store_up` and `payauth_state_up` (1 or 0), read at scrape time.
- * The hot path pays two clock reads, a histogram observation and a counter increment on label sets bound once per
- * route; nothing is computed for metrics that nobody scrapes.
+ * The hot path pays two clock reads and a few increments of plain numbers; prom-client reads them at scrape time.
  *
  * @example
  * ```ts
@@ -83,29 +127,38 @@ export function createMetrics(
   options: MetricsOptions = {},
 ): PayauthMetrics {
   const registry = new Registry();
-  const requests = new Counter({
+  // The hot path only bumps plain numbers in a per-route record; prom-client reads them at scrape time. (prom-client's
+  // own labelled inc() and observe() cost ~0.4 and ~0.6 µs each here, against a few ns for these.)
+  const stats: RouteStats[] = [];
+  new Counter({
     name: 'payauth_requests_total',
     help: 'Requests served by payauth routes, by mechanism and outcome (accepted, rejected, error).',
     labelNames: ['mechanism', 'outcome'] as const,
     registers: [registry],
+    collect() {
+      this.reset();
+      for (const stat of stats) {
+        this.labels(stat.mechanism, 'accepted').inc(stat.accepted);
+        this.labels(stat.mechanism, 'rejected').inc(stat.rejected);
+        this.labels(stat.mechanism, 'error').inc(stat.failed);
+      }
+    },
   });
+  new Counter({
+    name: 'payauth_tokens_issued_total',
+    help: 'Access tokens issued, by mechanism.',
+    labelNames: ['mechanism'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const stat of stats) if (stat.issuesTokens) this.labels(stat.mechanism).inc(stat.issued);
+    },
+  });
+  registry.registerMetric(createLatencyHistogram(stats) as never);
   const rejections = new Counter({
     name: 'payauth_rejections_total',
     help: 'Refusals by mechanism and reason code (docs/errors.md).',
     labelNames: ['mechanism', 'code'] as const,
-    registers: [registry],
-  });
-  const duration = new Histogram({
-    name: 'payauth_request_duration_seconds',
-    help: 'Time from request to response headers, per route.',
-    labelNames: ['method', 'route'] as const,
-    buckets: LATENCY_BUCKETS,
-    registers: [registry],
-  });
-  const tokens = new Counter({
-    name: 'payauth_tokens_issued_total',
-    help: 'Access tokens issued, by mechanism.',
-    labelNames: ['mechanism'] as const,
     registers: [registry],
   });
   const budgetRefusals = new Counter({
@@ -139,38 +192,60 @@ export function createMetrics(
   });
   if (options.processMetrics !== false) collectDefaultMetrics({ register: registry });
 
+  // A refusal is already the slow path: prom-client's labelled counters are fine there.
   const unsubscribe = host.onRejection((event: RejectionEvent) => {
     rejections.labels(event.mechanism, event.code).inc();
     if (event.code === 'ERR_RATE_LIMITED') budgetRefusals.labels(event.mechanism).inc();
   });
 
   const instrument = (route: Route): Route => {
-    const mechanism = MECHANISM_BY_PATH[route.path] ?? 'none';
-    const accepted = requests.labels(mechanism, 'accepted');
-    const rejected = requests.labels(mechanism, 'rejected');
-    const failed = requests.labels(mechanism, 'error');
-    const latency = duration.labels(route.method, route.path);
-    const issued = TOKEN_ENDPOINTS.has(route.path) ? tokens.labels(mechanism) : undefined;
+    // One record per method and path, even if a route is wrapped twice (one series per route in the histogram).
+    const existing = stats.find((entry) => entry.method === route.method && entry.path === route.path);
+    const stat: RouteStats = existing ?? {
+      mechanism: MECHANISM_BY_PATH[route.path] ?? 'none',
+      method: route.method,
+      path: route.path,
+      issuesTokens: TOKEN_ENDPOINTS.has(route.path),
+      accepted: 0,
+      rejected: 0,
+      failed: 0,
+      issued: 0,
+      buckets: new Array<number>(LATENCY_BUCKETS.length + 1).fill(0),
+      sum: 0,
+      count: 0,
+    };
+    if (!existing) stats.push(stat);
     const handle = route.handle;
+    const observe = (started: number) => {
+      const seconds = (performance.now() - started) / 1000;
+      let bucket = 0;
+      while (bucket < LATENCY_BUCKETS.length && seconds > LATENCY_BUCKETS[bucket]!) bucket++;
+      stat.buckets[bucket]!++;
+      stat.sum += seconds;
+      stat.count++;
+    };
+    const settle = (started: number, response: NeutralResponse): NeutralResponse => {
+      observe(started);
+      if (response.status < 400) {
+        stat.accepted++;
+        if (stat.issuesTokens && response.status === 200) stat.issued++;
+      } else if (response.status < 500) stat.rejected++;
+      else stat.failed++;
+      return response;
+    };
     return {
       ...route,
-      async handle(request: AuthRequest): Promise<NeutralResponse> {
+      // No async frame of its own: one `then` on the route's promise is the whole cost besides two clock reads.
+      handle(request: AuthRequest): Promise<NeutralResponse> {
         const started = performance.now();
-        let response: NeutralResponse;
-        try {
-          response = await handle(request);
-        } catch (error) {
-          failed.inc();
-          latency.observe((performance.now() - started) / 1000);
-          throw error;
-        }
-        latency.observe((performance.now() - started) / 1000);
-        if (response.status < 400) {
-          accepted.inc();
-          if (issued !== undefined && response.status === 200) issued.inc();
-        } else if (response.status < 500) rejected.inc();
-        else failed.inc();
-        return response;
+        return handle(request).then(
+          (response) => settle(started, response),
+          (error: unknown) => {
+            stat.failed++;
+            observe(started);
+            throw error;
+          },
+        );
       },
     };
   };
