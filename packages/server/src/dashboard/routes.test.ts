@@ -1,6 +1,8 @@
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { payauthHandler } from '../adapters/fetch.ts';
 import type { AuthRequest } from '../http/types.ts';
+import { createPayauth } from '../payauth.ts';
 import { createDashboardRoutes, DASHBOARD_ASSETS, DASHBOARD_CSP } from './routes.ts';
 
 function get(path: string, headers: AuthRequest['headers'] = {}): AuthRequest {
@@ -72,6 +74,24 @@ describe('createDashboardRoutes', () => {
       // Data never becomes markup: the scripts build the page with elements and text nodes only.
       if (name.endsWith('.js'))
         expect(body, name).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(/);
+    }
+  });
+});
+
+describe('the dashboard in createPayauth', () => {
+  it('is served with the admin API (here through the fetch adapter), and absent without it', async () => {
+    const withAdmin = await createPayauth({ store: ':memory:', admin: { token: 'a'.repeat(32) } });
+    const without = await createPayauth({ store: ':memory:', sandbox: true });
+    try {
+      const page = await payauthHandler(withAdmin)(new Request('http://127.0.0.1:8080/dashboard/'));
+      expect(page?.status).toBe(200);
+      expect(page?.headers.get('content-security-policy')).toBe(DASHBOARD_CSP);
+      expect(await page?.text()).toContain('<title>payauth dashboard</title>');
+      const absent = await payauthHandler(without)(new Request('http://127.0.0.1:8080/dashboard/'));
+      expect(absent?.status ?? 404).toBe(404);
+    } finally {
+      await withAdmin.close();
+      await without.close();
     }
   });
 });
