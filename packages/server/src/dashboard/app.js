@@ -65,7 +65,17 @@ const tryIt = createTryItView(context);
 async function refreshActivity() {
   try {
     const answer = await api.request('GET', 'audit/stats', { query: { minutes: 60 } });
-    replace(byId('activity-chart'), drawCharts(answer?.minutes ?? [], Date.now(), MECHANISMS));
+    const chart = byId('activity-chart');
+    // A refresh must not fold a table the reader opened.
+    const open = new Set(
+      [...chart.querySelectorAll('figure[data-mechanism]:has(details[open])')].map(
+        (f) => f.dataset.mechanism,
+      ),
+    );
+    replace(chart, drawCharts(answer?.minutes ?? [], Date.now(), MECHANISMS));
+    for (const figure of chart.querySelectorAll('figure[data-mechanism]')) {
+      if (open.has(figure.dataset.mechanism)) figure.querySelector('details').open = true;
+    }
   } catch (error) {
     context.fail(error);
   }
@@ -123,6 +133,7 @@ function signOut() {
   api.token = '';
   state.credentials = [];
   state.fresh.clear();
+  credentials.forget();
   clearInterval(timer);
   live.disconnect();
   byId('nav').hidden = true;

@@ -2,7 +2,7 @@
 // status and last use.
 
 import { byId, h, replace } from './dom.js';
-import { formatTime, t } from './i18n.js';
+import { formatTime, language, t } from './i18n.js';
 
 /** The four mechanisms, in the documents' order, with the provider each comes from. */
 export const MECHANISMS = ['hmac', 'app-token', 'private-key-jwt', 'api-key'];
@@ -61,8 +61,12 @@ export function createCredentialsView(context) {
   const filterSelect = byId('filter-mechanism');
   const certField = byId('create-cert-field');
   let shown; // the create/rotate answer in the panel
+  let signature = ''; // the last list, to re-render only on a change (a re-render would drop focus)
+  let filledIn; // the language the selects were filled in
 
   const fillSelects = () => {
+    if (filledIn === language()) return;
+    filledIn = language();
     const chosen = mechanismSelect.value || 'hmac';
     replace(
       mechanismSelect,
@@ -82,7 +86,7 @@ export function createCredentialsView(context) {
     certField.hidden = mechanismSelect.value !== 'private-key-jwt';
   });
 
-  const showSecrets = (created) => {
+  const showSecrets = (created, focus = true) => {
     shown = created;
     if (!created) {
       panel.hidden = true;
@@ -145,14 +149,18 @@ export function createCredentialsView(context) {
       ),
     );
     panel.hidden = false;
-    panel.focus();
+    if (focus) panel.focus();
   };
 
   const refresh = async () => {
     const query = { partner: filterForm.elements.partner.value.trim(), mechanism: filterSelect.value };
     try {
       const answer = await api.request('GET', 'credentials', { query });
-      state.credentials = Array.isArray(answer?.credentials) ? answer.credentials : [];
+      const list = Array.isArray(answer?.credentials) ? answer.credentials : [];
+      const next = JSON.stringify(list);
+      if (next === signature) return;
+      signature = next;
+      state.credentials = list;
       render();
       context.changed();
     } catch (error) {
@@ -250,7 +258,7 @@ export function createCredentialsView(context) {
         { class: 'actions' },
         h(
           'button',
-          { type: 'button', onclick: () => context.go('try-it', credential.id) },
+          { type: 'button', 'data-action': 'try', onclick: () => context.go('try-it', credential.id) },
           t('credentials.tryIt'),
         ),
         !revoked &&
@@ -267,7 +275,11 @@ export function createCredentialsView(context) {
   const render = () => {
     fillSelects();
     certField.hidden = mechanismSelect.value !== 'private-key-jwt';
-    if (shown) showSecrets(shown);
+    if (shown) showSecrets(shown, false);
+    // Keep the keyboard focus on the same button of the same row across a re-render.
+    const active = document.activeElement;
+    const focusedRow = active?.closest?.('tr[data-credential]')?.dataset.credential;
+    const focusedAction = active?.dataset?.action;
     const byPartner = new Map();
     for (const credential of state.credentials) {
       const key = String(credential.partnerId ?? '');
@@ -314,6 +326,11 @@ export function createCredentialsView(context) {
         ),
       ),
     );
+    if (focusedRow && focusedAction) {
+      list
+        .querySelector(`tr[data-credential="${CSS.escape(focusedRow)}"] [data-action="${focusedAction}"]`)
+        ?.focus();
+    }
   };
 
   createForm.addEventListener('submit', async (event) => {
@@ -343,5 +360,13 @@ export function createCredentialsView(context) {
     refresh();
   });
 
-  return { refresh, render };
+  return {
+    refresh,
+    render,
+    /** Signed out: forget the list and any secret on screen. */
+    forget() {
+      signature = '';
+      showSecrets(undefined);
+    },
+  };
 }

@@ -80,6 +80,8 @@ export function createLiveView(context) {
 
   const render = () => {
     setConnection(connection);
+    // Keep the keyboard focus on the same rejection across a re-render.
+    const focusedKey = list.contains(document.activeElement) ? document.activeElement.dataset.key : undefined;
     counter.hidden = unseen === 0;
     counter.textContent = String(unseen);
     if (events.length === 0) {
@@ -122,6 +124,7 @@ export function createLiveView(context) {
                       type: 'button',
                       class: 'link',
                       'aria-pressed': event.key === selected ? 'true' : 'false',
+                      'data-key': String(event.key),
                       onclick: () => select(event.key),
                     },
                     formatTime(event.at, false),
@@ -137,6 +140,7 @@ export function createLiveView(context) {
         ),
       );
     }
+    if (focusedKey) list.querySelector(`button[data-key="${focusedKey}"]`)?.focus();
     renderDetail();
   };
 
