@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { AuthRequest, NeutralResponse, Route } from '../http/types.ts';
 
 /** Where the dashboard is served. Its pages use relative URLs, so an embedder may mount it under a prefix. */
@@ -47,8 +47,17 @@ interface Asset {
   readonly etag: string;
 }
 
+/**
+ * Where a file is: beside this module when it runs from `src/`; from the built `dist/dashboard/routes.js`, in
+ * `src/dashboard/`, which the package ships (its `files` list `src`) — the build compiles TypeScript only.
+ */
+function assetUrl(name: string): URL {
+  const beside = new URL(`./${name}`, import.meta.url);
+  return existsSync(beside) ? beside : new URL(`../../src/dashboard/${name}`, import.meta.url);
+}
+
 function loadAsset(name: string, type: string): Asset {
-  const body = readFileSync(new URL(`./${name}`, import.meta.url), 'utf8');
+  const body = readFileSync(assetUrl(name), 'utf8');
   const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`;
   return { body, type, etag };
 }
