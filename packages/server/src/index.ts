@@ -61,7 +61,7 @@ export {
 } from './http/types.ts';
 // Stores, shared state, secrets, logging.
 export { createLogger, REDACTED_PATHS } from './logging.ts';
-export { createMetrics, type MetricsOptions, type PayauthMetrics } from './metrics/metrics.ts';
+export type { MetricsOptions, PayauthMetrics } from './metrics/metrics.ts';
 export { createOpenApiDocument, type OpenApiOptions } from './openapi/document.ts';
 export { createOpenApiRoute } from './openapi/route.ts';
 export { createPayauth, type Payauth, type PayauthLogger, type PayauthOptions } from './payauth.ts';

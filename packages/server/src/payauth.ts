@@ -16,7 +16,7 @@ import { withClock } from './http/dispatch.ts';
 import { renderFailure } from './http/failure.ts';
 import { createEndpointRoutes, createSandboxRoutes } from './http/routes.ts';
 import type { AuthRequest, GuardResult, Route } from './http/types.ts';
-import { createMetrics, type MetricsOptions, type PayauthMetrics } from './metrics/metrics.ts';
+import type { MetricsOptions, PayauthMetrics } from './metrics/metrics.ts';
 import { createOpenApiRoute } from './openapi/route.ts';
 import { type RejectionEvent, RejectionListeners } from './rejection-events.ts';
 import { Envelope, parseMasterKey } from './secrets/envelope.ts';
@@ -232,10 +232,11 @@ export async function createPayauth(options: PayauthOptions): Promise<Payauth> {
   const guards: Readonly<Record<Mechanism, Guard>> = createGuards(context);
   const sandbox = options.sandbox ?? options.demo ?? false;
   const metricsOption = options.metrics ?? sandbox;
+  // prom-client loads only when metrics are on.
   const metrics =
     metricsOption === false
       ? undefined
-      : createMetrics(
+      : (await import('./metrics/metrics.ts')).createMetrics(
           { resolver, state, onRejection: (listener) => rejections.add(listener) },
           metricsOption === true ? {} : metricsOption,
         );
