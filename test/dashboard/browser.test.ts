@@ -253,7 +253,9 @@ describe.skipIf(browserMissing)(
       const second = (await panel.locator('[data-field="apiSecret"]').textContent()) ?? '';
       expect(second).toMatch(/^\S{16,}$/);
       expect(second).not.toBe(first);
-      await expect.poll(async () => row.locator('[data-field="live-secrets"]').textContent()).toBe('2'); // both live during the overlap
+      await expect
+        .poll(async () => row.locator('[data-field="live-secrets"]').textContent(), { timeout: 10_000 })
+        .toBe('2'); // both live during the overlap
       await page.getByRole('button', { name: 'Je l’ai copié' }).click();
       await page.getByRole('button', { name: 'English' }).click();
     });

@@ -52,7 +52,7 @@ describe.skipIf(browserMissing)(browserMissing ?? 'dashboard: every value is ren
     }
     const captions = page.locator('#credential-list caption');
     await expect
-      .poll(async () => captions.allTextContents())
+      .poll(async () => captions.allTextContents(), { timeout: 10_000 })
       .toEqual(expect.arrayContaining([`Partner ${PARTNER_ATTRIBUTE}`, `Partner ${PARTNER_SCRIPT}`]));
 
     // A request presenting a hostile access key: its public id reaches the live list as text.

@@ -152,10 +152,15 @@ export function createCredentialsView(context) {
     if (focus) panel.focus();
   };
 
+  let requested = 0; // refreshes overlap (timer, actions): an older answer must not replace a newer one
+  let applied = 0;
   const refresh = async () => {
     const query = { partner: filterForm.elements.partner.value.trim(), mechanism: filterSelect.value };
+    const ticket = ++requested;
     try {
       const answer = await api.request('GET', 'credentials', { query });
+      if (ticket < applied) return;
+      applied = ticket;
       const list = Array.isArray(answer?.credentials) ? answer.credentials : [];
       const next = JSON.stringify(list);
       if (next === signature) return;
