@@ -34,6 +34,13 @@ export {
   type CredentialSummary,
   randomText,
 } from './credentials/service.ts';
+// The browser dashboard (a client of the admin API).
+export {
+  createDashboardRoutes,
+  DASHBOARD_ASSETS,
+  DASHBOARD_CSP,
+  DASHBOARD_PATH,
+} from './dashboard/routes.ts';
 export { type GeneratedIdentity, generateIdentity } from './demo/identity.ts';
 export { DEMO, DEMO_PARTNER, type DemoCredentials, formatDemo, seedDemo } from './demo/seed.ts';
 // The neutral HTTP layer, for an adapter of your own.

@@ -9,6 +9,7 @@ import type { AuthContext } from './context.ts';
 import { createCredentialsFacade, type PayauthCredentials } from './credentials/facade.ts';
 import { CredentialResolver } from './credentials/resolver.ts';
 import { CredentialService } from './credentials/service.ts';
+import { createDashboardRoutes } from './dashboard/routes.ts';
 import { type DemoCredentials, seedDemo } from './demo/seed.ts';
 import { assertMechanism, createGuards, GUARD_SURFACE, type Guard } from './guards/authenticate.ts';
 import { refuseAmbiguous, withClock } from './http/dispatch.ts';
@@ -88,7 +89,8 @@ export interface PayauthOptions {
   readonly now?: () => number;
   /**
    * The admin API under `/admin/api` (docs/admin.md): off unless given. `token` (16+ characters) is the Bearer token
-   * it requires; it answers loopback clients only unless `allowRemote`, and refuses other origins.
+   * it requires; it answers loopback clients only unless `allowRemote`, and refuses other origins. The dashboard, its
+   * browser client, is served with it under `/dashboard/` (docs/dashboard.md).
    */
   readonly admin?: AdminOptions;
   /** Prometheus metrics at `GET /metrics` in a registry of this instance (default: on with `sandbox`/`demo`). */
@@ -297,6 +299,8 @@ export async function createPayauth(options: PayauthOptions): Promise<Payauth> {
   if (options.admin !== undefined) {
     payauth.addRoutes(createAdminRoutes(payauth, { ...options.admin, signal: closing.signal }));
   }
+  // The dashboard (docs/dashboard.md) is the admin API's browser client: served with it, useless without it.
+  if (options.admin !== undefined) payauth.addRoutes(createDashboardRoutes());
   if (metrics !== undefined) payauth.addRoutes([metrics.route]);
   if (options.openapi ?? (sandbox || options.admin !== undefined)) {
     payauth.addRoutes([
