@@ -47,11 +47,10 @@ export function payauthRouter(payauth: Payauth): Router {
   const router = Router();
   for (const route of payauth.routes) {
     const handle = async (request: Request, response: Response) => {
+      // The request is described before its body is read: a body cut short can take the socket (and `req.ip`) away.
+      const described = toAuthRequest(request);
       const read: object = route.readsBody ? await readNodeBody(request) : {};
-      await writeNodeResponse(
-        response,
-        await runRoute(payauth, route, { ...toAuthRequest(request), ...read }),
-      );
+      await writeNodeResponse(response, await runRoute(payauth, route, { ...described, ...read }));
     };
     register(router, route, handle);
   }
