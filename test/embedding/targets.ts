@@ -5,7 +5,7 @@ import { Agent, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type HttpBindings, serve } from '@hono/node-server';
+import { type Http2Bindings, type HttpBindings, serve } from '@hono/node-server';
 import type { Mechanism } from '@payauth/core';
 import {
   createPayauth,
@@ -178,7 +178,7 @@ const buildFetch: Builder = async (outage, directory) => {
   const addresses = new WeakMap<Request, string>();
   const options = { address: (request: Request) => addresses.get(request) ?? 'unknown' };
   const handle = fetchAdapter.payauthHandler(payauth, options);
-  const fetch = async (request: Request, env: HttpBindings): Promise<Response> => {
+  const fetch = async (request: Request, env: HttpBindings | Http2Bindings): Promise<Response> => {
     addresses.set(request, env.incoming.socket.remoteAddress ?? 'unknown');
     const answer = await handle(request);
     if (answer) return answer;
