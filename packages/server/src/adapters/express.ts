@@ -33,8 +33,9 @@ function toAuthRequest(request: Request): AuthRequest {
 
 /**
  * An Express router serving payauth's routes: the three token endpoints, the OAuth metadata and the JWKS (and
- * whatever was added with `payauth.addRoutes`). Bodies are read raw, so mount it before `express.json()` or pass
- * it parsed bodies: both work.
+ * whatever was added with `payauth.addRoutes`). Bodies are read raw: mount it before `express.json()` and
+ * `express.urlencoded()`, since a parser that runs first answers malformed input itself (an HTML 400) instead of the
+ * documents' answers. A body a parser did read is re-encoded and used.
  *
  * @example
  * ```ts
