@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
 import { Agent, request as httpRequest, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Http2Bindings, type HttpBindings, serve } from '@hono/node-server';
@@ -243,8 +243,9 @@ export interface WireRequest {
   readonly path: string;
   readonly headers?: ReadonlyArray<readonly [string, string]>;
   readonly body?: string | Buffer;
-  /** On a new connection rather than a kept-alive one. */
+  /** On a new connection rather than a kept-alive one (`true`), or on the given agent's. */
   readonly fresh?: boolean;
+  readonly agent?: Agent;
 }
 
 /** An answer: status, headers (lower-case names, as Node parses them), the body as text. */
@@ -252,6 +253,8 @@ export interface WireResponse {
   readonly status: number;
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   readonly body: string;
+  /** The connection it came on. */
+  readonly socket?: Socket;
 }
 
 const agent = new Agent({ keepAlive: true, maxSockets: 16 });
@@ -273,7 +276,7 @@ export function send(base: string, wire: WireRequest): Promise<WireResponse> {
   return new Promise((resolve, reject) => {
     const outgoing = httpRequest(
       {
-        agent: wire.fresh ? false : agent,
+        agent: wire.fresh ? false : (wire.agent ?? agent),
         host: url.hostname,
         port: url.port,
         method: wire.method ?? 'GET',
@@ -282,12 +285,15 @@ export function send(base: string, wire: WireRequest): Promise<WireResponse> {
       },
       (incoming) => {
         const chunks: Buffer[] = [];
+        // Taken now: a kept-alive socket is detached from the response once it goes back to the agent.
+        const socket = incoming.socket;
         incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
         incoming.on('end', () =>
           resolve({
             status: incoming.statusCode ?? 0,
             headers: incoming.headers,
             body: Buffer.concat(chunks).toString('utf8'),
+            socket,
           }),
         );
         incoming.on('error', reject);
