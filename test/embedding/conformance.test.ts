@@ -6,6 +6,7 @@ import { computeThumbprints, encodeBase64url, HMAC_REJECTION_BODY, type Mechanis
 import vectors from '@payauth/core/vectors.json' with { type: 'json' };
 import { DEMO } from '@payauth/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hmacFailureCases } from '../support/hmac-cases.ts';
 import {
   ASSERTION_FORM,
   appTokenBody,
@@ -339,34 +340,7 @@ defineChecks("each document's example", [
   },
 ]);
 
-const now = Date.now();
-const HMAC_CASES: Array<[string, () => string | undefined, string]> = [
-  ['missing header', () => undefined, 'ERR_HMAC_HEADER_MISSING'],
-  ['wrong secret', () => hmacHeader({ secretKey: 'wrong-secret' }), 'ERR_HMAC_SIGNATURE_MISMATCH'],
-  ['stale timestamp', () => hmacHeader({ timestamp: now - 10 * 60_000 }), 'ERR_HMAC_TIMESTAMP_STALE'],
-  ['future timestamp', () => hmacHeader({ timestamp: now + 10 * 60_000 }), 'ERR_HMAC_TIMESTAMP_FUTURE'],
-  ['seconds, not ms', () => hmacHeader({ timestamp: Math.floor(now / 1000) }), 'ERR_HMAC_TIMESTAMP_STALE'],
-  [
-    'unknown key',
-    () => hmacHeader({ accessKey: 'odzAr67enYtX7vDdiLwdMYOTh6R4ZQUz' }),
-    'ERR_HMAC_KEY_UNKNOWN',
-  ],
-  ['bad version', () => hmacHeader({ version: '2' }), 'ERR_HMAC_VERSION_UNSUPPORTED'],
-  [
-    'uppercase hex',
-    () => {
-      const header = hmacHeader();
-      return header.slice(0, -64) + header.slice(-64).toUpperCase();
-    },
-    'ERR_HMAC_HEADER_MALFORMED',
-  ],
-  [
-    'pasted non-breaking space',
-    () => hmacHeader().replace('AUTH ', 'AUTH\u00a0'),
-    'ERR_HMAC_HEADER_MALFORMED',
-  ],
-  ['Bearer garbage', () => 'Bearer nonsense', 'ERR_TOKEN_INVALID'],
-];
+const HMAC_CASES = hmacFailureCases(hmacHeader);
 // A fixed header per case, so that every target gets the same bytes (and the same hint).
 const hmacCaseHeaders = new Map(HMAC_CASES.map(([name, make]) => [name, make()]));
 

@@ -99,6 +99,24 @@ function closeServer(server: Server): Promise<void> {
 
 type Builder = (outage: Outage, directory: string) => Promise<Omit<Target, 'outage' | 'directory'>>;
 
+/** A target whose HTTP server is a plain Node server: closing it closes its connections, then payauth. */
+async function served(
+  name: string,
+  payauth: Payauth,
+  server: Server,
+): Promise<Omit<Target, 'outage' | 'directory'>> {
+  return {
+    name,
+    url: await listening(server),
+    payauth,
+    userPrefix: '/app',
+    close: async () => {
+      await closeServer(server);
+      await payauth.close();
+    },
+  };
+}
+
 /** Express 5: `payauthRouter` mounted before the app's body parser, `requireAuth` on the user routes. */
 const buildExpress: Builder = async (outage, directory) => {
   const payauth = await createPayauth(await payauthOptions(outage, directory));
@@ -110,17 +128,7 @@ const buildExpress: Builder = async (outage, directory) => {
       response.json({ principal: request.payauth });
     });
   }
-  const server = app.listen(0, '127.0.0.1');
-  return {
-    name: 'express',
-    url: await listening(server),
-    payauth,
-    userPrefix: '/app',
-    close: async () => {
-      await closeServer(server);
-      await payauth.close();
-    },
-  };
+  return served('express', payauth, app.listen(0, '127.0.0.1'));
 };
 
 /** Hono 4 on @hono/node-server: `app.route('/', payauthRoutes(payauth))`, `requireAuth` on the user routes. */
@@ -133,17 +141,7 @@ const buildHono: Builder = async (outage, directory) => {
       c.json({ principal: c.get('payauth') }),
     );
   }
-  const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }) as Server;
-  return {
-    name: 'hono',
-    url: await listening(server),
-    payauth,
-    userPrefix: '/app',
-    close: async () => {
-      await closeServer(server);
-      await payauth.close();
-    },
-  };
+  return served('hono', payauth, serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }) as Server);
 };
 
 /**
@@ -188,17 +186,7 @@ const buildFetch: Builder = async (outage, directory) => {
     const result = await fetchAdapter.authenticate(payauth, mechanism, request, options);
     return result.ok ? Response.json({ principal: result.principal }) : result.response;
   };
-  const server = serve({ fetch, port: 0, hostname: '127.0.0.1' }) as Server;
-  return {
-    name: 'fetch',
-    url: await listening(server),
-    payauth,
-    userPrefix: '/app',
-    close: async () => {
-      await closeServer(server);
-      await payauth.close();
-    },
-  };
+  return served('fetch', payauth, serve({ fetch, port: 0, hostname: '127.0.0.1' }) as Server);
 };
 
 /** `payauth serve` as a library (createPayauthServer), with the user routes added to its Fastify app. */
