@@ -20,7 +20,9 @@ if (!free8080) console.warn('[skip] npm start on 8080: the port is taken on this
 
 describe.skipIf(!free8080)('npm start', () => {
   it('is payauth serve --demo on 8080 with ./payauth.db, and the document example succeeds against it', async () => {
-    expect(start).toBe('node packages/cli/src/bin.ts serve --demo --port 8080 --store ./payauth.db');
+    expect(start).toBe(
+      'node --conditions=payauth-source packages/cli/src/bin.ts serve --demo --port 8080 --store ./payauth.db',
+    );
     const scratch = mkdtempSync(join(tmpdir(), 'payauth-start-'));
     symlinkSync(join(ROOT, 'packages'), join(scratch, 'packages'));
     symlinkSync(join(ROOT, 'node_modules'), join(scratch, 'node_modules'));

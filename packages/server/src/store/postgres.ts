@@ -19,6 +19,17 @@ function unavailable(error: unknown): never {
 }
 
 /**
+ * A `pg.Pool` you manage, typed by the few members the store relies on, so that this module's declarations need no
+ * `@types/pg` (SPEC.md, "Embedding": no `@types/*` beyond `@types/node` and the user's framework's).
+ */
+export interface PostgresPool {
+  query(text: string, values?: unknown[]): Promise<unknown>;
+  connect(): Promise<unknown>;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  end(): Promise<void>;
+}
+
+/**
  * The store for several instances: PostgreSQL through `pg`. Every change runs in a transaction that also moves the
  * change counter and sends a NOTIFY on {@link POSTGRES_CHANGE_CHANNEL}, so instances can react at once (they also poll).
  *
@@ -31,8 +42,8 @@ export class PostgresStore implements Types.PayauthStore {
   readonly #pool: pg.Pool;
   #listener: pg.Client | undefined;
 
-  /** @param connection - a `postgres://` URL or a pool you manage */
-  constructor(connection: string | pg.Pool, options: { max?: number } = {}) {
+  /** @param connection - a `postgres://` URL or a `pg.Pool` you manage */
+  constructor(connection: string | PostgresPool, options: { max?: number } = {}) {
     this.#pool =
       typeof connection === 'string'
         ? new pg.Pool({
@@ -41,7 +52,7 @@ export class PostgresStore implements Types.PayauthStore {
             connectionTimeoutMillis: 2000,
             query_timeout: 5000,
           })
-        : connection;
+        : (connection as unknown as pg.Pool);
     // An idle client's connection dropping must not crash the process; the next query reconnects.
     this.#pool.on('error', () => {});
   }

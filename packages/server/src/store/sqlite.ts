@@ -1,4 +1,4 @@
-import { DatabaseSync } from 'node:sqlite';
+import type { DatabaseSync } from 'node:sqlite';
 import type { Mechanism } from '@payauth/core';
 import { StoreConflictError } from './errors.ts';
 import * as Rows from './rows.ts';
@@ -22,7 +22,10 @@ export class SqliteStore implements Types.PayauthStore {
 
   /** @param location - a file path or `:memory:` */
   constructor(location: string) {
-    this.#db = new DatabaseSync(location);
+    // node:sqlite loads here, not at import: on Node 22 it prints an ExperimentalWarning, which an app that imports
+    // @payauth/server with another store should not get.
+    const { DatabaseSync: Database } = process.getBuiltinModule('node:sqlite');
+    this.#db = new Database(location);
     this.#db.exec('PRAGMA busy_timeout = 5000');
     if (location !== ':memory:') this.#db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL');
     this.#db.exec('PRAGMA foreign_keys = ON');
@@ -122,9 +125,13 @@ export class SqliteStore implements Types.PayauthStore {
   async listCredentials(
     filter: { partnerId?: string; mechanism?: Mechanism } = {},
   ): Promise<Types.CredentialRecord[]> {
+    // Plain `?` only: Node 22's node:sqlite binds positional arguments to anonymous parameters only, so a numbered
+    // `?1` reused twice fails there ("column index out of range"); the packages support Node >= 22.13.
+    const partnerId = filter.partnerId ?? null;
+    const mechanism = filter.mechanism ?? null;
     const rows = this.#statement(
-      'SELECT * FROM credentials WHERE (?1 IS NULL OR partner_id = ?1) AND (?2 IS NULL OR mechanism = ?2) ORDER BY created_at, id',
-    ).all(filter.partnerId ?? null, filter.mechanism ?? null) as Rows.Row[];
+      'SELECT * FROM credentials WHERE (? IS NULL OR partner_id = ?) AND (? IS NULL OR mechanism = ?) ORDER BY created_at, id',
+    ).all(partnerId, partnerId, mechanism, mechanism) as Rows.Row[];
     return rows.map(Rows.toCredential);
   }
 
@@ -162,8 +169,8 @@ export class SqliteStore implements Types.PayauthStore {
     kind?: Types.SecretKind,
   ): Promise<Types.SecretRecord[]> {
     const rows = this.#statement(
-      'SELECT * FROM secrets WHERE credential_id = ? AND (not_after IS NULL OR not_after > ?) AND (?3 IS NULL OR kind = ?3) ORDER BY not_before DESC, created_at DESC',
-    ).all(credentialId, now, kind ?? null) as Rows.Row[];
+      'SELECT * FROM secrets WHERE credential_id = ? AND (not_after IS NULL OR not_after > ?) AND (? IS NULL OR kind = ?) ORDER BY not_before DESC, created_at DESC',
+    ).all(credentialId, now, kind ?? null, kind ?? null) as Rows.Row[];
     return rows.map(Rows.toSecret);
   }
 
