@@ -1,11 +1,17 @@
 // payauth benchmarks: `npm run bench` (every group) or `npm run bench -- <group> [<group> …]`.
 // Groups: crypto, guards, tokens, client, memory. Results: bench/results/<date>-<group>.json and a Markdown table.
+// Saturated figures are driven by wrk (installed with apt-get when missing and run as root; otherwise explained) with
+// the server pinned to core 0 and wrk to core 1; beside each: the server's share of its core (a req/s ratio counts
+// only when both sides had the server ≥ 95 % busy) and its CPU µs per request.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { Row } from './groups/crypto.ts';
 import { pinned, ROOT } from './lib/processes.ts';
+import type { SaturatedFacts } from './lib/saturation.ts';
 import { table } from './lib/stats.ts';
+
+const pct = (share: number) => `${Math.round(share * 100)} %`;
 
 const groups: Record<string, () => Promise<Row[]>> = {
   crypto: async () => (await import('./groups/crypto.ts')).runCrypto(),
@@ -38,7 +44,7 @@ const machine = {
   openssl: process.versions.openssl,
   pinnedToSeparateCores: pinned,
   peers: Object.fromEntries(
-    ['fastify', 'jose', 'fast-jwt', 'oidc-provider', 'openid-client', 'autocannon'].map((n) => [
+    ['fastify', 'express', 'hono', '@hono/node-server', 'jose', 'fast-jwt', 'oidc-provider', 'openid-client', 'autocannon'].map((n) => [
       n,
       versions(n),
     ]),
@@ -52,15 +58,24 @@ for (const name of names) {
   const rows = await groups[name]!();
   console.log(
     table(
-      ['measure', 'payauth', 'baseline', 'ratio', 'goal', 'met'],
-      rows.map((r) => [
-        r.name,
-        `${r.value.toLocaleString('en')} ${r.unit}`,
-        `${r.baseline.toLocaleString('en')} ${r.unit}`,
-        r.ratio.toFixed(2),
-        r.goal ?? '',
-        r.met === undefined ? '' : r.met ? 'yes' : 'NO',
-      ]),
+      ['measure', 'payauth', 'baseline', 'ratio', 'server CPU', 'CPU µs/req (ratio)', 'goal', 'met'],
+      rows.map((r) => {
+        const facts = r as Partial<SaturatedFacts>;
+        return [
+          r.name,
+          `${r.value.toLocaleString('en')} ${r.unit}`,
+          `${r.baseline.toLocaleString('en')} ${r.unit}`,
+          r.ratio.toFixed(2),
+          facts.serverCpu
+            ? `${pct(facts.serverCpu.value)} / ${pct(facts.serverCpu.baseline)}${facts.counts ? '' : ' (< 95 %: not saturated, does not count)'}${facts.busyMachine ? ' (busy machine)' : ''}`
+            : '',
+          facts.cpuPerRequest
+            ? `${facts.cpuPerRequest.value} / ${facts.cpuPerRequest.baseline} (${facts.cpuPerRequest.ratio.toFixed(2)})`
+            : '',
+          r.goal ?? '',
+          r.met === undefined ? '' : r.met ? 'yes' : 'NO',
+        ];
+      }),
     ),
   );
   const file = join(ROOT, 'bench', 'results', `${date}-${name}.json`);
