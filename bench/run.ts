@@ -19,7 +19,11 @@ const groups: Record<string, () => Promise<Row[]>> = {
   tokens: async () => (await import('./groups/tokens.ts')).runTokens(),
   client: async () => (await import('./groups/client.ts')).runClient(),
   memory: async () => (await import('./groups/memory.ts')).runMemory(),
+  replay: async () => (await import('./groups/replay.ts')).runReplay(),
+  profiles: async () => (await import('./groups/profiles.ts')).runProfiles(),
 };
+/** Groups that `npm run bench` without names leaves out (long, or comparing branches). */
+const optional = new Set(['replay', 'profiles']);
 
 const requested = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const unknown = requested.filter((name) => !(name in groups));
@@ -27,7 +31,9 @@ if (unknown.length > 0) {
   console.error(`unknown group ${unknown.join(', ')}; groups: ${Object.keys(groups).join(', ')}`);
   process.exit(2);
 }
-const names = requested.length > 0 ? requested : Object.keys(groups);
+const names = requested.length > 0 ? requested : Object.keys(groups).filter((name) => !optional.has(name));
+// BENCH_LABEL names a variant of one group's results (e.g. replay before/after a fix): <date>-<group>-<label>.json.
+const label = process.env.BENCH_LABEL ? `-${process.env.BENCH_LABEL.replace(/[^a-z0-9-]/gi, '')}` : '';
 const versions = (name: string) => {
   try {
     return JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8'))
@@ -44,10 +50,17 @@ const machine = {
   openssl: process.versions.openssl,
   pinnedToSeparateCores: pinned,
   peers: Object.fromEntries(
-    ['fastify', 'express', 'hono', '@hono/node-server', 'jose', 'fast-jwt', 'oidc-provider', 'openid-client', 'autocannon'].map((n) => [
-      n,
-      versions(n),
-    ]),
+    [
+      'fastify',
+      'express',
+      'hono',
+      '@hono/node-server',
+      'jose',
+      'fast-jwt',
+      'oidc-provider',
+      'openid-client',
+      'autocannon',
+    ].map((n) => [n, versions(n)]),
   ),
 };
 mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
@@ -78,7 +91,7 @@ for (const name of names) {
       }),
     ),
   );
-  const file = join(ROOT, 'bench', 'results', `${date}-${name}.json`);
+  const file = join(ROOT, 'bench', 'results', `${date}-${name}${label}.json`);
   writeFileSync(
     file,
     `${JSON.stringify({ group: name, date: new Date().toISOString(), seconds: Math.round((Date.now() - started) / 1000), machine, rows }, null, 2)}\n`,

@@ -138,10 +138,20 @@ export async function runGuards(): Promise<Row[]> {
     }
     const none = results['no guard']!;
     const rows: Row[] = [
-      compareSaturated('hmac ÷ its limit (createHmac with a KeyObject + timingSafeEqual)', results.hmac!, results['hmac limit']!, 0.9),
+      compareSaturated(
+        'hmac ÷ its limit (createHmac with a KeyObject + timingSafeEqual)',
+        results.hmac!,
+        results['hmac limit']!,
+        0.9,
+      ),
       compareSaturated('hmac ÷ no guard', results.hmac!, none, 0.75),
       compareSaturated('hmac limit ÷ no guard (what the crypto alone costs)', results['hmac limit']!, none),
-      compareSaturated('Bearer (api-key token) ÷ its limit (Ed25519 verify per request)', results.Bearer!, results['Bearer limit']!, 0.9),
+      compareSaturated(
+        'Bearer (api-key token) ÷ its limit (Ed25519 verify per request)',
+        results.Bearer!,
+        results['Bearer limit']!,
+        0.9,
+      ),
       compareSaturated('Bearer (api-key token) ÷ no guard', results.Bearer!, none, 0.85),
       compareSaturated(
         'Bearer + apikey (private-key-jwt token) ÷ its limit (Ed25519 verify + apikey compare)',
@@ -149,7 +159,12 @@ export async function runGuards(): Promise<Row[]> {
         results['Bearer + apikey limit']!,
         0.9,
       ),
-      compareSaturated('Bearer + apikey (private-key-jwt token) ÷ no guard', results['Bearer + apikey']!, none, 0.85),
+      compareSaturated(
+        'Bearer + apikey (private-key-jwt token) ÷ no guard',
+        results['Bearer + apikey']!,
+        none,
+        0.85,
+      ),
       compareSaturated('Bearer limit ÷ no guard', results['Bearer limit']!, none),
       compareSaturated('bare node:http ÷ Fastify no guard (reference)', results['bare node:http']!, none),
     ];

@@ -138,11 +138,16 @@ for (const [path, kernel] of [
     const answer = kernel(request.body as string);
     return answer === undefined
       ? reply.code(401).headers(json).send(refused)
-      : reply.code(200).headers({ ...json, 'cache-control': 'no-store' }).send(answer);
+      : reply
+          .code(200)
+          .headers({ ...json, 'cache-control': 'no-store' })
+          .send(answer);
   });
 }
 await server.listen(port);
 console.log(JSON.stringify({ url, demo, pid: process.pid }));
+// Profiling window marks (bench/profile.ts): the monotonic clock in µs, the clock of --cpu-prof's sample times.
+process.on('SIGUSR2', () => console.log(`MARK ${process.hrtime.bigint() / 1000n}`));
 process.on('SIGTERM', async () => {
   await server.close();
   process.exit(0);

@@ -7,7 +7,6 @@ import {
   createSecretKey,
   generateKeyPairSync,
   hash,
-  type KeyObject,
   sign,
   timingSafeEqual,
   verify,
@@ -65,20 +64,29 @@ export function createLimits(keys: LimitKeys): Limits {
     if (authorization === undefined) return false;
     const token = authorization.slice(7);
     const dot = token.lastIndexOf('.');
-    return verify(null, Buffer.from(token.slice(0, dot)), tokenKey, Buffer.from(token.slice(dot + 1), 'base64url'));
+    return verify(
+      null,
+      Buffer.from(token.slice(0, dot)),
+      tokenKey,
+      Buffer.from(token.slice(dot + 1), 'base64url'),
+    );
   };
   return {
     hmac(authorization) {
       // `AUTH accessKey:timestamp:version:sign`: the StringToSign is everything between "AUTH " and the last ':'.
       if (authorization === undefined) return false;
       const last = authorization.lastIndexOf(':');
-      const expected = createHmac('sha256', hmacKey).update(authorization.slice(5, last + 1), 'utf8').digest();
+      const expected = createHmac('sha256', hmacKey)
+        .update(authorization.slice(5, last + 1), 'utf8')
+        .digest();
       return sameBytes(expected, Buffer.from(authorization.slice(last + 1), 'hex'));
     },
     bearer: verifiesBearer,
     bearerApikey(authorization, presented) {
       return (
-        verifiesBearer(authorization) && presented !== undefined && sameBytes(Buffer.from(presented, 'utf8'), apikey)
+        verifiesBearer(authorization) &&
+        presented !== undefined &&
+        sameBytes(Buffer.from(presented, 'utf8'), apikey)
       );
     },
     businessAuth(body) {
