@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { apiKey, appToken, createClient, hmac, privateKeyJwt } from '@payauth/client';
-import type { DemoCredentials } from '../../packages/cli/src/demo.ts';
+import type { DemoCredentials } from '@payauth/server';
 import { ROOT, startPinned } from '../lib/processes.ts';
 import { median, ratio } from '../lib/stats.ts';
 import type { Row } from './crypto.ts';

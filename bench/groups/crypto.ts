@@ -9,7 +9,6 @@ import {
   verify,
   X509Certificate,
 } from 'node:crypto';
-import { generateIdentity } from '@payauth/client';
 import {
   createClientAssertion,
   createHmacKey,
@@ -25,6 +24,7 @@ import {
   verifyClientAssertion,
   verifyHmac,
 } from '@payauth/core';
+import { generateIdentity } from '@payauth/server';
 import { createVerifier } from 'fast-jwt';
 import { importSPKI, jwtVerify } from 'jose';
 import { compareOps, measureOps, median, ratio } from '../lib/stats.ts';

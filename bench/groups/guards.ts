@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { loadPkcs12 } from '@payauth/client';
 import { createClientAssertion, formatHmacHeader } from '@payauth/core';
-import type { DemoCredentials } from '../../packages/cli/src/demo.ts';
+import type { DemoCredentials } from '@payauth/server';
 import { ROOT, runPinned, startPinned } from '../lib/processes.ts';
 import { compareSaturated, type Measured, measureSaturated } from '../lib/saturation.ts';
 import { median, ratio } from '../lib/stats.ts';

@@ -1,5 +1,5 @@
 import { formatHmacHeader } from '@payauth/core';
-import type { DemoCredentials } from '../../packages/cli/src/demo.ts';
+import type { DemoCredentials } from '@payauth/server';
 import { ROOT, residentBytes, runPinned, startPinned } from '../lib/processes.ts';
 import { ratio } from '../lib/stats.ts';
 import type { Row } from './crypto.ts';

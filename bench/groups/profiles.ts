@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DemoCredentials } from '../../packages/cli/src/demo.ts';
+import type { DemoCredentials } from '@payauth/server';
 import { withCpu } from '../lib/cpu.ts';
 import { breakdown, CATEGORIES, type CpuProfile, flameGraph } from '../lib/flame.ts';
 import { ROOT, runPinned, startPinned } from '../lib/processes.ts';

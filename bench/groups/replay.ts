@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import type { DemoCredentials } from '../../packages/cli/src/demo.ts';
+import type { DemoCredentials } from '@payauth/server';
 import { loadAverage } from '../lib/cpu.ts';
 import { ROOT, residentBytes, startPinned } from '../lib/processes.ts';
 import { ratio } from '../lib/stats.ts';

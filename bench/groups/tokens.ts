@@ -1,5 +1,5 @@
 import { signAppToken } from '@payauth/core';
-import type { DemoCredentials } from '../../packages/cli/src/demo.ts';
+import type { DemoCredentials } from '@payauth/server';
 import { SATURATED, withCpu } from '../lib/cpu.ts';
 import { ROOT, runPinned, startPinned } from '../lib/processes.ts';
 import { compareSaturated, type Measured, measureSaturated } from '../lib/saturation.ts';

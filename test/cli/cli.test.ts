@@ -281,7 +281,7 @@ describe('payauth against a running server: credentials, assertion, token, call'
   });
 
   it('audit lists attempts with reason codes and no secret', async () => {
-    await t.server.context.audit.flush();
+    await t.server.payauth.audit.flush();
     const result = await runPayauth(['audit', '--store', t.storePath, '--json']);
     const events = JSON.parse(result.stdout) as Array<{ reason: string }>;
     expect(events.length).toBeGreaterThan(0);

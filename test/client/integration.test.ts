@@ -23,8 +23,8 @@ afterAll(() => t.close());
 
 /** Attempts the server recorded so far (successes are counted per second, so compare totals, not time windows). */
 async function serverCount(mechanism: string, outcome: 'success' | 'failure'): Promise<number> {
-  await t.server.context.audit.flush();
-  const events = await t.server.context.store.listAudit({ limit: 100_000 });
+  await t.server.payauth.audit.flush();
+  const events = await t.server.payauth.store.listAudit({ limit: 100_000 });
   return events
     .filter((e) => e.mechanism === mechanism && e.outcome === outcome)
     .reduce((sum, e) => sum + (e.count ?? 1), 0);
@@ -237,8 +237,8 @@ describe('a server whose clock is 10 minutes off', () => {
         expect((await client.get('/api/accounts')).status).toBe(200);
         expect(Math.abs(client.clock.offsetMs - offset)).toBeLessThan(5000);
         expect((await client.get('/api/accounts')).status).toBe(200);
-        await skewed.server.context.audit.flush();
-        const failures = (await skewed.server.context.store.listAudit()).filter(
+        await skewed.server.payauth.audit.flush();
+        const failures = (await skewed.server.payauth.store.listAudit()).filter(
           (e) => e.mechanism === 'hmac' && e.outcome === 'failure',
         );
         expect(failures.length).toBeLessThanOrEqual(1);
@@ -247,8 +247,8 @@ describe('a server whose clock is 10 minutes off', () => {
       it('private-key-jwt succeeds after at most one rejected token request', async () => {
         const client = createClient(emoneyDemo(skewed));
         expect((await client.get('/public/v1/users')).status).toBe(200);
-        await skewed.server.context.audit.flush();
-        const failures = (await skewed.server.context.store.listAudit()).filter(
+        await skewed.server.payauth.audit.flush();
+        const failures = (await skewed.server.payauth.store.listAudit()).filter(
           (e) => e.mechanism === 'private-key-jwt' && e.outcome === 'failure',
         );
         expect(failures.length).toBeLessThanOrEqual(1);

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadPkcs12 } from '@payauth/client';
 import { createClientAssertion, formatHmacHeader } from '@payauth/core';
+import type { DemoCredentials } from '@payauth/server';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DemoCredentials } from '../../packages/cli/src/demo.ts';
 import { requestEmoneyToken } from '../support/peers.ts';
 import { type CliProcess, freePort, startPayauth, waitForOutput } from '../support/servers.ts';
 import {

@@ -20,10 +20,10 @@ describe.skipIf(!ready)('a fleet of 8 processes sharing a Redis token store', ()
 
   it('makes one token request when cold and one per expiry', async () => {
     const count = async () =>
-      (await t.server.context.store.listAudit({ limit: 10_000 }))
+      (await t.server.payauth.store.listAudit({ limit: 10_000 }))
         .filter((e) => e.mechanism === 'api-key' && e.outcome === 'success')
         .reduce((sum, e) => sum + (e.count ?? 1), 0);
-    await t.server.context.audit.flush();
+    await t.server.payauth.audit.flush();
     const before = await count();
     const prefix = `payauth-test:${randomBytes(4).toString('hex')}:`;
     // Moments: a cold start, a cached call, and one after the 4 s token (renewed 1 s early) has expired.
@@ -51,7 +51,7 @@ describe.skipIf(!ready)('a fleet of 8 processes sharing a Redis token store', ()
     );
     expect(results.every((r) => r.statuses.every((s) => s === 200))).toBe(true);
     const total = results.reduce((sum, r) => sum + r.tokenRequests, 0);
-    await t.server.context.audit.flush();
+    await t.server.payauth.audit.flush();
     const atServer = (await count()) - before;
     console.info(`fleet of 8: ${atServer} token requests at the server over one cold start and one expiry`);
     expect(total).toBe(2);

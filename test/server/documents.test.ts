@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { loadPkcs12 } from '@payauth/client/keys';
 import { createClientAssertion, formatHmacHeader, HMAC_REJECTION_BODY } from '@payauth/core';
 import vectors from '@payauth/core/vectors.json' with { type: 'json' };
+import type { DemoCredentials } from '@payauth/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DemoCredentials } from '../../packages/cli/src/demo.ts';
 import { type CliProcess, freePort, startPayauth, waitForOutput } from '../support/servers.ts';
 
 // Each document's own example, run against a real `payauth serve --demo` process (the same command `npm start`

@@ -507,8 +507,8 @@ describe('failure budgets', () => {
 
 describe('audit trail', () => {
   it('records successes and failures with reason codes and no secret', async () => {
-    await t.server.context.audit.flush();
-    const events = await t.server.context.store.listAudit({ limit: 10_000 });
+    await t.server.payauth.audit.flush();
+    const events = await t.server.payauth.store.listAudit({ limit: 10_000 });
     expect(events.some((e) => e.outcome === 'success' && e.mechanism === 'hmac')).toBe(true);
     expect(events.some((e) => e.reason === 'ERR_HMAC_TIMESTAMP_STALE')).toBe(true);
     expect(events.some((e) => e.reason === 'ERR_ASSERTION_REPLAYED')).toBe(true);
@@ -540,8 +540,8 @@ describe('behind a load balancer (--trust-proxy)', () => {
     expect(await call('203.0.113.7')).toBe(401);
     expect(await call('203.0.113.7')).toBe(429);
     expect(await call('198.51.100.9')).toBe(401);
-    await proxied.server.context.audit.flush();
-    const addresses = new Set((await proxied.server.context.store.listAudit()).map((e) => e.address));
+    await proxied.server.payauth.audit.flush();
+    const addresses = new Set((await proxied.server.payauth.store.listAudit()).map((e) => e.address));
     expect(addresses).toEqual(new Set(['203.0.113.7', '198.51.100.9']));
   });
 });
@@ -571,7 +571,7 @@ describe('a revoked eMoney client', () => {
         });
       const { access_token } = (await (await request(assertion())).json()) as { access_token: string };
       await revokedServer.service.revoke(pkj.clientId);
-      await revokedServer.server.context.resolver.poll();
+      await revokedServer.server.payauth.resolver.poll();
       const refused = await request(assertion());
       expect(refused.status).toBe(401);
       expect(await refused.json()).toEqual({

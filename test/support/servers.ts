@@ -5,15 +5,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   CredentialService,
-  createPayauthServer,
+  type DemoCredentials,
   Envelope,
   loadMasterKey,
   MemorySharedState,
+  SqliteStore,
+  seedDemo,
+} from '@payauth/server';
+import {
+  createPayauthServer,
   type PayauthServer,
   type PayauthServerOptions,
-  SqliteStore,
-} from '@payauth/server';
-import { type DemoCredentials, seedDemo } from '../../packages/cli/src/demo.ts';
+} from '@payauth/server/standalone';
 
 /** The repository root. */
 export const ROOT = new URL('../../', import.meta.url).pathname;
@@ -54,7 +57,7 @@ export async function startTestServer(
   const service = new CredentialService({ store, envelope, ...(options.now ? { now: options.now } : {}) });
   const demo = await seedDemo({ service, store, directory, issuer: url });
   const server = await createPayauthServer({
-    state: new MemorySharedState(),
+    redis: new MemorySharedState(),
     logger: false,
     ...options,
     store,

@@ -1,31 +1,73 @@
 /**
- * @payauth/server — the four providers' token endpoints and request guards as framework-neutral handlers, a Fastify
- * adapter, the credential store (memory, SQLite) and the shared state (memory).
+ * @payauth/server — the token endpoints and request guards of `hmac`, `app-token`, `private-key-jwt` and `api-key`,
+ * built once by {@link createPayauth} and served by a thin adapter per framework: `@payauth/server/express`,
+ * `/hono`, `/fastify`, `/fetch` (and `/standalone`, the server of `payauth serve`). The PostgreSQL store
+ * (`/postgres`) and the Redis shared state (`/redis`) load only when configured.
  *
  * @packageDocumentation
  */
 
-export * from './audit/recorder.ts';
-export * from './context.ts';
-export * from './credentials/resolver.ts';
-export * from './credentials/service.ts';
-export * from './endpoints/api-key.ts';
-export * from './endpoints/app-token.ts';
-export * from './endpoints/private-key-jwt.ts';
-export * from './guards/bearer.ts';
-export * from './guards/failure-budget.ts';
-export * from './guards/hmac.ts';
-export * from './http/fastify.ts';
-export * from './logging.ts';
-export * from './resources.ts';
-export * from './secrets/envelope.ts';
-export * from './server.ts';
-export * from './state/memory.ts';
-export * from './state/redis.ts';
-export * from './state/types.ts';
-export * from './store/errors.ts';
-export * from './store/memory.ts';
-export * from './store/postgres.ts';
-export * from './store/sqlite.ts';
-export * from './store/types.ts';
-export * from './tokens/issuer.ts';
+// Building payauth and what it is made of.
+export { type AuthConfig, type AuthConfigOverrides, resolveConfig } from './config.ts';
+export type { AuthContext } from './context.ts';
+// Credentials.
+export {
+  type CreateOptions,
+  type CredentialShape,
+  type PayauthCredentials,
+  readCertificate,
+  toCredentialShape,
+} from './credentials/facade.ts';
+export {
+  type CreateCredentialOptions,
+  type CreatedCredential,
+  CredentialService,
+  type CredentialSummary,
+  randomText,
+} from './credentials/service.ts';
+export { type GeneratedIdentity, generateIdentity } from './demo/identity.ts';
+export { DEMO, DEMO_PARTNER, type DemoCredentials, formatDemo, seedDemo } from './demo/seed.ts';
+// The neutral HTTP layer, for an adapter of your own.
+export { assertMechanism, createGuards, GUARD_SURFACE, type Guard } from './guards/authenticate.ts';
+export { matchRoute, type RouteMatch, runRoute } from './http/dispatch.ts';
+export { renderBodyProblem, renderFailure, renderNotFound } from './http/failure.ts';
+export { createRequestId, headersFromRaw, jsonResponse, singleHeader } from './http/headers.ts';
+export { queryFromSearch } from './http/query.ts';
+export { createEndpointRoutes, createSandboxRoutes, PATHS } from './http/routes.ts';
+export {
+  type AuthRequest,
+  BODY_LIMIT,
+  type BodyProblem,
+  type GuardResult,
+  type NeutralResponse,
+  type Principal,
+  type Route,
+} from './http/types.ts';
+// Stores, shared state, secrets, logging.
+export { createLogger, REDACTED_PATHS } from './logging.ts';
+export { createPayauth, type Payauth, type PayauthLogger, type PayauthOptions } from './payauth.ts';
+export type { RejectionEvent } from './rejection-events.ts';
+export { Envelope, loadMasterKey, MASTER_KEY_VARIABLE, parseMasterKey } from './secrets/envelope.ts';
+export { MemorySharedState } from './state/memory.ts';
+export { openSharedState } from './state/open.ts';
+export type { SharedState } from './state/types.ts';
+export { isConnectionFailure, StoreConflictError, StoreUnavailableError } from './store/errors.ts';
+export { MemoryStore } from './store/memory.ts';
+export { isPostgresUrl, type OpenedStore, type OpenStoreOptions, openStore } from './store/open.ts';
+export { SqliteStore } from './store/sqlite.ts';
+export type {
+  Account,
+  AuditEvent,
+  AuditStore,
+  CredentialRecord,
+  CredentialStatus,
+  CredentialStore,
+  Partner,
+  PayauthStore,
+  SandboxDataStore,
+  SecretKind,
+  SecretRecord,
+  SigningKeyRecord,
+  StoredAuditEvent,
+} from './store/types.ts';
+export { TokenIssuer } from './tokens/issuer.ts';

@@ -1,14 +1,15 @@
-import type { PublicResponse } from '@payauth/core';
-import { type AuthContext, type AuthRequest, jsonResponse, type Principal } from './context.ts';
+import type { AuthContext } from './context.ts';
+import { jsonResponse } from './http/headers.ts';
+import type { AuthRequest, NeutralResponse, Principal } from './http/types.ts';
 
 /** The sandbox's protected resources: each returns the authenticated partner's own data. */
 export interface Resources {
   /** API-money `GET /api/accounts`: the partner's accounts, as document 000 shows them. */
-  accounts(principal: Principal): Promise<PublicResponse>;
+  accounts(principal: Principal): Promise<NeutralResponse>;
   /** eMoney `GET /public/v1/users`. */
-  users(principal: Principal): Promise<PublicResponse>;
+  users(principal: Principal): Promise<NeutralResponse>;
   /** WakaPay `GET /business/balance?currency=USD`. */
-  balance(principal: Principal, request: AuthRequest): Promise<PublicResponse>;
+  balance(principal: Principal, request: AuthRequest): Promise<NeutralResponse>;
 }
 
 /**

@@ -1,8 +1,13 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { generateIdentity } from '@payauth/client/keys';
 import { type Mechanism, mechanisms } from '@payauth/core';
-import { type CreatedCredential, CredentialService, randomText } from '@payauth/server';
+import {
+  type CreatedCredential,
+  CredentialService,
+  generateIdentity,
+  randomText,
+  toCredentialShape,
+} from '@payauth/server';
 import type { Command } from 'commander';
 import { openSharedState, openStore } from '../open-store.ts';
 import { EXIT, type Io, printJson, UsageError } from '../output.ts';
@@ -14,19 +19,13 @@ function parseMechanism(value: string): Mechanism {
   return value as Mechanism;
 }
 
-/** The SPEC.md fields of a created credential (secrets shown this once), plus ids. */
-function publicShape(created: CreatedCredential): Record<string, string> {
-  const { mechanism: _mechanism, ...rest } = created;
-  return rest as Record<string, string>;
-}
-
 function printCreated(
   io: Io,
   created: CreatedCredential,
   extra: Record<string, string>,
   json: boolean | undefined,
 ): void {
-  const shape = { ...publicShape(created), ...extra };
+  const shape = { ...toCredentialShape(created), ...extra };
   if (json) printJson(io, shape);
   else {
     io.stdout(`created ${created.mechanism} credential ${created.id} for partner ${created.partnerId}`);

@@ -1,9 +1,9 @@
 import { createServer } from 'node:net';
-import { CredentialService, createLogger, createPayauthServer } from '@payauth/server';
+import { createLogger, formatDemo } from '@payauth/server';
+import { createPayauthServer } from '@payauth/server/standalone';
 import { type Command, Option } from 'commander';
 import pino from 'pino';
-import { formatDemo, seedDemo } from '../demo.ts';
-import { openSharedState, openStore } from '../open-store.ts';
+import { asUsageError } from '../open-store.ts';
 import { type Io, UsageError } from '../output.ts';
 
 interface ServeOptions {
@@ -71,6 +71,10 @@ export function registerServe(program: Command, io: Io): void {
       'one audit row per successful request (default: successes counted per second)',
     )
     .option('--log-level <level>', 'pino level: fatal, error, warn, info, debug, silent', 'info')
+    .option(
+      '--trust-proxy <trust>',
+      'behind a load balancer: take the client address from X-Forwarded-For (true, a hop count, or addresses/CIDRs)',
+    )
     .option('--poll-interval <ms>', 'how often the store is checked for credential changes', '500')
     .addHelpText('after', '\nExample:\n  $ payauth serve --port 8080 --store ./payauth.db --demo')
     .action(async (options: ServeOptions) => {
@@ -87,9 +91,8 @@ export function registerServe(program: Command, io: Io): void {
           throw new UsageError(`${flag} must be a positive whole number`);
       }
       const port = Number(options.port);
-      const state =
-        options.redis === undefined ? undefined : await openSharedState(options.redis, options.redisPrefix);
-      const opened = await openStore(options.store);
+      if (options.redis !== undefined && !/^rediss?:\/\//.test(options.redis))
+        throw new UsageError('--redis takes a redis:// or rediss:// URL');
       const logger = createLogger({
         level: options.logLevel,
         destination: pino.destination({ dest: 2, sync: false }),
@@ -98,42 +101,21 @@ export function registerServe(program: Command, io: Io): void {
       // The issuer (and so the token endpoint URL) must be known before the demo is seeded and before listening.
       const actualPort = port === 0 ? await findFreePort(options.host) : port;
       const issuer = options.issuer ?? `http://${displayHost}:${actualPort}`;
-      const credentials = options.demo
-        ? await seedDemo({
-            service: new CredentialService({ store: opened.store, envelope: opened.envelope }),
-            store: opened.store,
-            directory: opened.directory,
-            issuer,
-          })
-        : undefined;
       const server = await createPayauthServer({
-        store: opened.store,
-        envelope: opened.envelope,
+        store: options.store,
         issuer,
+        demo: Boolean(options.demo),
         hints: Boolean(options.hints || options.demo),
         config: {
-          ...(options.strict
-            ? { appToken: { strict: true, dateWindowMs: 300_000, lifetimeSeconds: 3602 } }
-            : {}),
-          ...(options.hmacSingleUse
-            ? { hmac: { maxAgeMs: 300_000, maxFutureMs: 300_000, singleUse: true } }
-            : {}),
+          ...(options.strict ? { appToken: { strict: true } } : {}),
+          ...(options.hmacSingleUse ? { hmac: { singleUse: true } } : {}),
         },
         pollIntervalMs: Number(options.pollInterval),
         auditSuccesses: options.auditEachSuccess ? 'each' : 'per-second',
         tokenAlgorithm: options.tokenAlg as 'EdDSA' | 'RS256',
-        ...(options.trustProxy === undefined
-          ? {}
-          : {
-              trustProxy:
-                options.trustProxy === 'true'
-                  ? true
-                  : /^\d+$/.test(options.trustProxy)
-                    ? Number(options.trustProxy)
-                    : options.trustProxy,
-            }),
+        ...(options.trustProxy === undefined ? {} : { trustProxy: parseTrustProxy(options.trustProxy) }),
         logger,
-        ...(state ? { state } : {}),
+        ...(options.redis === undefined ? {} : { redis: options.redis, redisPrefix: options.redisPrefix }),
         failureBudget: {
           perCredential: {
             limit: Number(options.failureLimit),
@@ -145,10 +127,12 @@ export function registerServe(program: Command, io: Io): void {
           },
           whenUnavailable: options.budgetUnavailable as 'open' | 'closed',
         },
-      });
+      }).catch(asUsageError);
       await server.listen(actualPort, options.host);
-      io.stdout(`payauth listening on http://${displayHost}:${actualPort} (store ${opened.location})`);
-      if (credentials) io.stdout(formatDemo(credentials));
+      io.stdout(
+        `payauth listening on http://${displayHost}:${actualPort} (store ${server.payauth.location})`,
+      );
+      if (server.payauth.demo) io.stdout(formatDemo(server.payauth.demo));
       const stop = async (signal: string) => {
         logger.info({ event: 'server.stopping', signal });
         await server.close();
@@ -158,6 +142,13 @@ export function registerServe(program: Command, io: Io): void {
       process.once('SIGTERM', () => void stop('SIGTERM'));
       process.once('SIGINT', () => void stop('SIGINT'));
     });
+}
+
+/** `--trust-proxy` as Fastify takes it: `true`, a number of hops, or addresses/CIDRs. */
+function parseTrustProxy(value: string): boolean | number | string {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  return /^\d+$/.test(value) ? Number(value) : value;
 }
 
 /** Asks the system for a free port (for --port 0). */

@@ -1,7 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { KeyMaterialError } from '@payauth/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -9,7 +8,7 @@ import {
   exportPkcs12,
   type TestCertificate,
 } from '../../../../test/support/certificates.ts';
-import { generateIdentity, loadJwk, loadPem, loadPkcs12 } from './key-material.ts';
+import { loadJwk, loadPem, loadPkcs12 } from './key-material.ts';
 
 let rsa: TestCertificate;
 let other: TestCertificate;
@@ -46,19 +45,6 @@ describe('PKCS#12 (.pfx) made by openssl pkcs12', () => {
 
   it('garbage is a KeyMaterialError', () => {
     expect(() => loadPkcs12(Buffer.from('not a pfx'), 'x')).toThrow(KeyMaterialError);
-  });
-
-  it('the .pfx payauth writes for the sandbox opens with openssl and with payauth', () => {
-    const identity = generateIdentity({ commonName: 'sandbox', password: 'demo-password' });
-    const path = join(rsa.directory, 'generated.pfx');
-    execFileSync('sh', ['-c', `cat > ${path}`], { input: identity.pkcs12 });
-    const text = execFileSync(
-      'openssl',
-      ['pkcs12', '-in', path, '-passin', 'pass:demo-password', '-nokeys'],
-      { encoding: 'utf8' },
-    );
-    expect(text).toContain('BEGIN CERTIFICATE');
-    expect(loadPkcs12(identity.pkcs12, 'demo-password').certificate?.subject).toContain('sandbox');
   });
 });
 

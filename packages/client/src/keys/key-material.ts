@@ -3,7 +3,6 @@ import {
   createPublicKey,
   type JsonWebKey,
   type KeyObject,
-  randomBytes,
   X509Certificate,
 } from 'node:crypto';
 import { type CertificateThumbprints, computeThumbprints, KeyMaterialError } from '@payauth/core';
@@ -122,51 +121,6 @@ export function loadJwk(jwk: JsonWebKey, certificatePem?: string): KeyMaterial {
     privateKey,
     certificatePem === undefined ? undefined : new X509Certificate(certificatePem),
   );
-}
-
-/** A key, a self-signed certificate and a `.pfx` bundle of them. */
-export interface GeneratedIdentity {
-  readonly keyPem: string;
-  readonly certificatePem: string;
-  readonly pkcs12: Buffer;
-}
-
-/**
- * Creates an RSA-2048 key, a self-signed certificate and a password-protected `.pfx` (AES-256, SHA-256 MAC) — what a
- * partner would otherwise buy and export. Used by the sandbox's `--demo` and by tests.
- *
- * @example
- * ```ts
- * const { pkcs12 } = generateIdentity({ commonName: 'demo-partner', password: 'demo-password' })
- * ```
- */
-export function generateIdentity(options: {
-  commonName: string;
-  password: string;
-  days?: number;
-}): GeneratedIdentity {
-  const keys = forge.pki.rsa.generateKeyPair({ bits: 2048, e: 0x10001 });
-  const certificate = forge.pki.createCertificate();
-  certificate.publicKey = keys.publicKey;
-  certificate.serialNumber = `01${randomBytes(8).toString('hex')}`;
-  const now = Date.now();
-  // Backdated by a day, as CAs do, so a verifier whose clock runs behind still accepts it.
-  certificate.validity.notBefore = new Date(now - 86_400_000);
-  certificate.validity.notAfter = new Date(now + (options.days ?? 365) * 86_400_000);
-  const attributes = [{ name: 'commonName', value: options.commonName }];
-  certificate.setSubject(attributes);
-  certificate.setIssuer(attributes);
-  certificate.sign(keys.privateKey, forge.md.sha256.create());
-  const asn1 = forge.pkcs12.toPkcs12Asn1(keys.privateKey, [certificate], options.password, {
-    algorithm: 'aes256',
-    generateLocalKeyId: true,
-    friendlyName: options.commonName,
-  });
-  return {
-    keyPem: forge.pki.privateKeyToPem(keys.privateKey),
-    certificatePem: forge.pki.certificateToPem(certificate),
-    pkcs12: Buffer.from(forge.asn1.toDer(asn1).getBytes(), 'binary'),
-  };
 }
 
 /** The public key of a private key, as PEM (SPKI). */

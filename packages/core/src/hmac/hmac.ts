@@ -167,7 +167,8 @@ export const HMAC_DEFAULT_WINDOW = { maxAgeMs: 300_000, maxFutureMs: 300_000 } a
 
 /**
  * Checks the version, the clock window and the signature of a parsed header, in that order (the cheap checks
- * before any crypto). Throws {@link RejectionError}; returns nothing on success.
+ * before any crypto). `secretKey` may be several keys (the live secrets of a credential during a rotation): the
+ * header is accepted when any of them signed it. Throws {@link RejectionError}; returns nothing on success.
  *
  * @example
  * ```ts
@@ -176,7 +177,7 @@ export const HMAC_DEFAULT_WINDOW = { maxAgeMs: 300_000, maxFutureMs: 300_000 } a
  */
 export function verifyHmac(
   header: HmacHeader,
-  options: { secretKey: string | KeyObject; now: number } & HmacClockWindow,
+  options: { secretKey: string | KeyObject | readonly (string | KeyObject)[]; now: number } & HmacClockWindow,
 ): void {
   if (header.version !== HMAC_VERSION) {
     throw new RejectionError(
@@ -188,11 +189,15 @@ export function verifyHmac(
     );
   }
   checkHmacClock(header.timestamp, options.now, options);
-  if (!matchesHmacSignature(header, options.secretKey)) {
-    throw new RejectionError('ERR_HMAC_SIGNATURE_MISMATCH', 'the signature does not match', {
-      accessKey: header.accessKey,
-    });
+  const keys = options.secretKey;
+  if (typeof keys === 'string' || !Array.isArray(keys)) {
+    if (matchesHmacSignature(header, keys as string | KeyObject)) return;
+  } else {
+    for (const key of keys) if (matchesHmacSignature(header, key)) return;
   }
+  throw new RejectionError('ERR_HMAC_SIGNATURE_MISMATCH', 'the signature does not match', {
+    accessKey: header.accessKey,
+  });
 }
 
 /**

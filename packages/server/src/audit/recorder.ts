@@ -1,4 +1,4 @@
-import type { AuditEvent, CredentialStore } from '../store/types.ts';
+import type { AuditEvent, AuditStore } from '../store/types.ts';
 
 /**
  * Collects audit events and writes them to the store in batches (default every 200 ms), so that the hot path pays
@@ -11,7 +11,7 @@ import type { AuditEvent, CredentialStore } from '../store/types.ts';
  * ```
  */
 export class AuditRecorder {
-  readonly #store: CredentialStore;
+  readonly #store: AuditStore;
   readonly #maxPending: number;
   readonly #successes: 'each' | 'per-second';
   #pending: AuditEvent[] = [];
@@ -25,7 +25,7 @@ export class AuditRecorder {
   lastError: Error | undefined;
 
   constructor(options: {
-    store: CredentialStore;
+    store: AuditStore;
     flushIntervalMs?: number;
     maxPending?: number;
     /**

@@ -1,21 +1,9 @@
-import {
-  type ApiKeyRequest,
-  type PublicResponse,
-  parseApiKeyRequest,
-  RejectionError,
-  verifyApiSecret,
-} from '@payauth/core';
-import {
-  type AuthContext,
-  type AuthRequest,
-  auditSuccess,
-  jsonResponse,
-  type RejectionFacts,
-  refuseOverBudget,
-  reject,
-  singleHeader,
-} from '../context.ts';
+import { type ApiKeyRequest, parseApiKeyRequest, RejectionError, verifyApiSecret } from '@payauth/core';
+import type { AuthContext } from '../context.ts';
 import { acceptedByAnyLive } from '../credentials/resolver.ts';
+import { jsonResponse, singleHeader } from '../http/headers.ts';
+import type { AuthRequest, NeutralResponse } from '../http/types.ts';
+import { auditSuccess, type RejectionFacts, refuseOverBudget, reject } from '../rejection.ts';
 
 const FACTS = { surface: 'api-key', mechanism: 'api-key' } as const;
 
@@ -30,7 +18,7 @@ const FACTS = { surface: 'api-key', mechanism: 'api-key' } as const;
  */
 export function createApiKeyEndpoint(
   context: AuthContext,
-): (request: AuthRequest) => Promise<PublicResponse> {
+): (request: AuthRequest) => Promise<NeutralResponse> {
   const pepper = context.envelope.deriveKey('api-key-secret-hash');
   return async function apiKeyEndpoint(request) {
     let body: ApiKeyRequest;

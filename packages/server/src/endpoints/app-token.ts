@@ -1,21 +1,15 @@
 import {
   type AppTokenRequest,
   checkAppTokenDate,
-  type PublicResponse,
   parseAppTokenRequest,
   RejectionError,
   verifyAppTokenSignature,
 } from '@payauth/core';
-import {
-  type AuthContext,
-  type AuthRequest,
-  auditSuccess,
-  jsonResponse,
-  type RejectionFacts,
-  refuseOverBudget,
-  reject,
-} from '../context.ts';
+import type { AuthContext } from '../context.ts';
 import { acceptedByAnyLive } from '../credentials/resolver.ts';
+import { jsonResponse } from '../http/headers.ts';
+import type { AuthRequest, NeutralResponse } from '../http/types.ts';
+import { auditSuccess, type RejectionFacts, refuseOverBudget, reject } from '../rejection.ts';
 
 const FACTS = { surface: 'app-token', mechanism: 'app-token' } as const;
 
@@ -31,7 +25,7 @@ const FACTS = { surface: 'app-token', mechanism: 'app-token' } as const;
  */
 export function createAppTokenEndpoint(
   context: AuthContext,
-): (request: AuthRequest) => Promise<PublicResponse> {
+): (request: AuthRequest) => Promise<NeutralResponse> {
   const { config } = context;
   return async function appTokenEndpoint(request) {
     let body: AppTokenRequest;

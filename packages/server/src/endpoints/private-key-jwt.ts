@@ -2,20 +2,13 @@ import {
   CLIENT_ASSERTION_TYPE,
   type DecodedAssertion,
   decodeClientAssertion,
-  type PublicResponse,
   RejectionError,
   verifyClientAssertion,
 } from '@payauth/core';
-import {
-  type AuthContext,
-  type AuthRequest,
-  auditSuccess,
-  jsonResponse,
-  type RejectionFacts,
-  refuseOverBudget,
-  reject,
-  singleHeader,
-} from '../context.ts';
+import type { AuthContext } from '../context.ts';
+import { jsonResponse, singleHeader } from '../http/headers.ts';
+import type { AuthRequest, NeutralResponse } from '../http/types.ts';
+import { auditSuccess, type RejectionFacts, refuseOverBudget, reject } from '../rejection.ts';
 
 const FACTS = { surface: 'private-key-jwt', mechanism: 'private-key-jwt' } as const;
 const ALLOWED_FIELDS = new Set([
@@ -59,7 +52,7 @@ function parseForm(request: AuthRequest): Map<string, string> {
  */
 export function createPrivateKeyJwtEndpoint(
   context: AuthContext,
-): (request: AuthRequest) => Promise<PublicResponse> {
+): (request: AuthRequest) => Promise<NeutralResponse> {
   const { config } = context;
   const tokenEndpoint = `${config.issuer}${TOKEN_PATH}`;
   const audiences = [tokenEndpoint, config.issuer, `${config.issuer}/`];
@@ -189,7 +182,7 @@ export function createPrivateKeyJwtEndpoint(
 }
 
 /** RFC 6749 §5.2: a client that tried the Authorization header gets a challenge with its 401. */
-function withChallenge(response: PublicResponse, usedAuthorizationHeader: boolean): PublicResponse {
+function withChallenge(response: NeutralResponse, usedAuthorizationHeader: boolean): NeutralResponse {
   if (!usedAuthorizationHeader || response.status !== 401) return response;
   return { ...response, headers: { ...response.headers, 'www-authenticate': 'Basic realm="payauth"' } };
 }

@@ -6,17 +6,11 @@ import {
   type Surface,
   verifyApiSecret,
 } from '@payauth/core';
-import {
-  type AuthContext,
-  type AuthRequest,
-  auditSuccess,
-  type GuardResult,
-  type RejectionFacts,
-  refuseOverBudget,
-  reject,
-  singleHeader,
-} from '../context.ts';
+import type { AuthContext } from '../context.ts';
 import { acceptedByAnyLive, type ResolvedCredential } from '../credentials/resolver.ts';
+import { singleHeader } from '../http/headers.ts';
+import type { AuthRequest, GuardResult } from '../http/types.ts';
+import { auditSuccess, type RejectionFacts, refuseOverBudget, reject } from '../rejection.ts';
 
 /** Options of {@link createBearerGuard}. */
 export interface BearerGuardOptions {

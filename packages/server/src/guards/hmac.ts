@@ -1,23 +1,16 @@
+import type { KeyObject } from 'node:crypto';
 import {
-  checkHmacClock,
   diagnoseHmacHeader,
-  HMAC_VERSION,
   type HmacHeader,
-  matchesHmacSignature,
   parseHmacHeader,
   RejectionError,
+  verifyHmac,
 } from '@payauth/core';
-import {
-  type AuthContext,
-  type AuthRequest,
-  auditSuccess,
-  type GuardResult,
-  type RejectionFacts,
-  refuseOverBudget,
-  reject,
-  singleHeader,
-} from '../context.ts';
+import type { AuthContext } from '../context.ts';
 import { isLive, type ResolvedCredential } from '../credentials/resolver.ts';
+import { singleHeader } from '../http/headers.ts';
+import type { AuthRequest, GuardResult } from '../http/types.ts';
+import { auditSuccess, type RejectionFacts, refuseOverBudget, reject } from '../rejection.ts';
 
 const FACTS = { surface: 'hmac', mechanism: 'hmac' } as const;
 
@@ -75,7 +68,11 @@ export function createHmacGuard(context: AuthContext): (request: AuthRequest) =>
     const known = { ...facts, credentialId: credential.record.id };
     const now = context.now();
     try {
-      verifyWithLiveKeys(header, credential, now, config.hmac);
+      const live: KeyObject[] = [];
+      for (const entry of credential.hmacKeys) if (isLive(entry, now)) live.push(entry.key);
+      if (live.length === 0)
+        throw new RejectionError('ERR_CREDENTIAL_REVOKED', 'the access key has no live secret');
+      verifyHmac(header, { secretKey: live, now, ...config.hmac });
       if (credential.record.status !== 'active') {
         throw new RejectionError('ERR_CREDENTIAL_REVOKED', 'the access key was revoked');
       }
@@ -104,32 +101,6 @@ export function createHmacGuard(context: AuthContext): (request: AuthRequest) =>
     auditSuccess(context, request, principal);
     return { ok: true, principal };
   };
-}
-
-function verifyWithLiveKeys(
-  header: HmacHeader,
-  credential: ResolvedCredential,
-  now: number,
-  window: { maxAgeMs: number; maxFutureMs: number },
-): void {
-  if (header.version !== HMAC_VERSION) {
-    throw new RejectionError(
-      'ERR_HMAC_VERSION_UNSUPPORTED',
-      `version ${header.version} is not supported (only 1)`,
-    );
-  }
-  checkHmacClock(header.timestamp, now, window);
-  // No array is built per request: the live keys (two during a rotation) are tried in place.
-  let live = 0;
-  for (const entry of credential.hmacKeys) {
-    if (!isLive(entry, now)) continue;
-    live++;
-    if (matchesHmacSignature(header, entry.key)) return;
-  }
-  if (live === 0) throw new RejectionError('ERR_CREDENTIAL_REVOKED', 'the access key has no live secret');
-  throw new RejectionError('ERR_HMAC_SIGNATURE_MISMATCH', 'the signature does not match', {
-    accessKey: header.accessKey,
-  });
 }
 
 /**

@@ -93,7 +93,15 @@ function decrypt(key: KeyObject, text: string, associatedData: string): Buffer {
   return Buffer.concat([decipher.update(bytes.subarray(28)), decipher.final()]);
 }
 
-function parseMasterKey(text: string): Buffer {
+/**
+ * Reads a master key given as 64 hex digits or as base64 of 32 bytes (`openssl rand -hex 32` makes one).
+ *
+ * @example
+ * ```ts
+ * const key = parseMasterKey(process.env.PAYAUTH_MASTER_KEY ?? '')
+ * ```
+ */
+export function parseMasterKey(text: string): Buffer {
   const trimmed = text.trim();
   const bytes = /^[0-9a-fA-F]{64}$/.test(trimmed)
     ? Buffer.from(trimmed, 'hex')

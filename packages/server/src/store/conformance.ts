@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { StoreConflictError } from './errors.ts';
-import type { CredentialRecord, CredentialStore, SecretRecord } from './types.ts';
+import type { CredentialRecord, PayauthStore, SecretRecord } from './types.ts';
 
 /**
- * The conformance suite every {@link CredentialStore} passes (memory, SQLite, PostgreSQL): the same tests, run
+ * The conformance suite every {@link PayauthStore} passes (memory, SQLite, PostgreSQL): the same tests, run
  * against each implementation (lucia's adapter-test pattern).
  *
  * @param name - the implementation's name in the report
  * @param open - opens a fresh, empty, migrated store
  */
-export function describeStoreConformance(name: string, open: () => Promise<CredentialStore>): void {
+export function describeStoreConformance(name: string, open: () => Promise<PayauthStore>): void {
   const credential = (id: string, publicId = `pub-${id}`): CredentialRecord => ({
     id,
     partnerId: 'p1',
@@ -30,7 +30,7 @@ export function describeStoreConformance(name: string, open: () => Promise<Crede
   });
 
   describe(`store conformance: ${name}`, () => {
-    const withStore = async (work: (store: CredentialStore) => Promise<void>): Promise<void> => {
+    const withStore = async (work: (store: PayauthStore) => Promise<void>): Promise<void> => {
       const store = await open();
       try {
         await work(store);

@@ -9,3 +9,18 @@ export class StoreConflictError extends PayauthError {
 export class StoreUnavailableError extends PayauthError {
   static override code = 'ERR_STORE_UNAVAILABLE';
 }
+
+/**
+ * Is this error a connection-level failure of PostgreSQL, Redis or the network (refused, reset, timed out, the
+ * server shutting down, too many connections)? Such errors mean "try again later" (503), never "bad request".
+ * The one classifier of the project: the PostgreSQL store wraps what it matches, the HTTP layer answers 503 for it.
+ */
+export function isConnectionFailure(error: unknown): boolean {
+  if (error instanceof StoreUnavailableError) return true;
+  const code = (error as { code?: unknown })?.code;
+  return (
+    (typeof code === 'string' &&
+      /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|57P0[1-3]|08\d{3}|53300)$/.test(code)) ||
+    /terminat|timeout|connection|Stream isn't writeable/i.test(String((error as Error)?.message))
+  );
+}

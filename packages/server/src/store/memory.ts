@@ -4,8 +4,8 @@ import type {
   Account,
   AuditEvent,
   CredentialRecord,
-  CredentialStore,
   Partner,
+  PayauthStore,
   SecretKind,
   SecretRecord,
   SigningKeyRecord,
@@ -21,7 +21,7 @@ import type {
  * const store = new MemoryStore(); await store.migrate()
  * ```
  */
-export class MemoryStore implements CredentialStore {
+export class MemoryStore implements PayauthStore {
   readonly #partners = new Map<string, Partner>();
   readonly #credentials = new Map<string, CredentialRecord>();
   readonly #byPublicId = new Map<string, string>();

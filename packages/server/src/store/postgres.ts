@@ -1,6 +1,6 @@
 import type { Mechanism } from '@payauth/core';
 import pg from 'pg';
-import { StoreConflictError, StoreUnavailableError } from './errors.ts';
+import { isConnectionFailure, StoreConflictError, StoreUnavailableError } from './errors.ts';
 import {
   AUDIT_COLUMNS,
   auditValues,
@@ -14,8 +14,8 @@ import type {
   Account,
   AuditEvent,
   CredentialRecord,
-  CredentialStore,
   Partner,
+  PayauthStore,
   SecretKind,
   SecretRecord,
   SigningKeyRecord,
@@ -51,11 +51,7 @@ export const POSTGRES_CHANGE_CHANNEL = 'payauth_changes';
 
 /** Connection-level failures become {@link StoreUnavailableError} (the server answers 503 for them). */
 function unavailable(error: unknown): never {
-  const code = (error as { code?: string })?.code ?? '';
-  if (
-    /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|57P0[1-3]|08\d{3}|53300)$/.test(code) ||
-    /terminat|timeout|Connection/i.test(String((error as Error)?.message))
-  ) {
+  if (isConnectionFailure(error)) {
     throw new StoreUnavailableError('the PostgreSQL store is unreachable', { cause: error });
   }
   throw error;
@@ -70,7 +66,7 @@ function unavailable(error: unknown): never {
  * const store = new PostgresStore('postgres://payauth@db/payauth'); await store.migrate()
  * ```
  */
-export class PostgresStore implements CredentialStore {
+export class PostgresStore implements PayauthStore {
   readonly #pool: pg.Pool;
   #listener: pg.Client | undefined;
 

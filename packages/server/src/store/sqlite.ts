@@ -14,8 +14,8 @@ import type {
   Account,
   AuditEvent,
   CredentialRecord,
-  CredentialStore,
   Partner,
+  PayauthStore,
   SecretKind,
   SecretRecord,
   SigningKeyRecord,
@@ -59,7 +59,7 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
  * const store = new SqliteStore('./payauth.db'); await store.migrate()
  * ```
  */
-export class SqliteStore implements CredentialStore {
+export class SqliteStore implements PayauthStore {
   readonly #db: DatabaseSync;
   readonly #statements = new Map<string, ReturnType<DatabaseSync['prepare']>>();
 

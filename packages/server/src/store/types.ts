@@ -94,7 +94,8 @@ export interface Account {
 }
 
 /**
- * The credential store. Implementations: memory (tests), SQLite through `node:sqlite` (the default), PostgreSQL.
+ * The credential store: partners, credentials, their secrets and the server's signing keys. Implementations: memory
+ * (tests), SQLite through `node:sqlite` (the default), PostgreSQL.
  * One conformance suite (`conformance.ts`) runs against each.
  *
  * Atomicity: every method is atomic on its own. `createCredential` inserts the credential and its secrets together
@@ -132,15 +133,27 @@ export interface CredentialStore {
   putSigningKey(key: SigningKeyRecord): Promise<void>;
   listSigningKeys(): Promise<SigningKeyRecord[]>;
   retireSigningKey(kid: string, at: number): Promise<void>;
+}
 
+/** The sandbox's protected data (document 000's accounts, eMoney's users, WakaPay's balances), per partner. */
+export interface SandboxDataStore {
   putAccounts(partnerId: string, accounts: Account[]): Promise<void>;
   listAccounts(partnerId: string): Promise<Account[]>;
   putUsers(partnerId: string, users: Array<Record<string, string>>): Promise<void>;
   listUsers(partnerId: string): Promise<Array<Record<string, string>>>;
   putBalance(partnerId: string, currency: string, amount: string): Promise<void>;
   getBalance(partnerId: string, currency: string): Promise<string | undefined>;
+}
 
+/** The audit trail. */
+export interface AuditStore {
   /** Appends events in one transaction. */
   appendAudit(events: AuditEvent[]): Promise<void>;
   listAudit(filter?: { since?: number; limit?: number }): Promise<StoredAuditEvent[]>;
 }
+
+/**
+ * What `createPayauth` runs on: credentials and keys, the audit trail and the sandbox's data. The SQLite, PostgreSQL
+ * and memory stores implement all three; a custom store may too.
+ */
+export interface PayauthStore extends CredentialStore, AuditStore, SandboxDataStore {}

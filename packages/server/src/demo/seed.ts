@@ -1,9 +1,11 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { generateIdentity } from '@payauth/client/keys';
 import { computeThumbprints } from '@payauth/core';
 import vectors from '@payauth/core/vectors.json' with { type: 'json' };
-import { type CredentialService, type CredentialStore, StoreConflictError } from '@payauth/server';
+import type { CredentialService } from '../credentials/service.ts';
+import { StoreConflictError } from '../store/errors.ts';
+import type { PayauthStore } from '../store/types.ts';
+import { generateIdentity } from './identity.ts';
 
 /** The partner the sandbox seeds. */
 export const DEMO_PARTNER = 'demo-partner';
@@ -54,7 +56,7 @@ async function createOnce(work: () => Promise<unknown>): Promise<void> {
  */
 export async function seedDemo(options: {
   service: CredentialService;
-  store: CredentialStore;
+  store: PayauthStore;
   directory: string;
   issuer: string;
 }): Promise<DemoCredentials> {

@@ -1,0 +1,87 @@
+import type { Mechanism } from '@payauth/core';
+import { type NextFunction, type Request, type RequestHandler, type Response, Router } from 'express';
+import { assertMechanism } from '../guards/authenticate.ts';
+import { runRoute } from '../http/dispatch.ts';
+import { createRequestId, headersFromRaw } from '../http/headers.ts';
+import { queryFromSearch } from '../http/query.ts';
+import type { AuthRequest, Principal, Route } from '../http/types.ts';
+import type { Payauth } from '../payauth.ts';
+import { readNodeBody, writeNodeResponse } from './node.ts';
+
+declare global {
+  namespace Express {
+    interface Request {
+      /** Who the request authenticated as, set by payauth's `requireAuth`. */
+      payauth?: Principal;
+    }
+  }
+}
+
+function toAuthRequest(request: Request): AuthRequest {
+  const url = request.originalUrl;
+  const query = url.indexOf('?');
+  return {
+    method: request.method,
+    path: query === -1 ? url : url.slice(0, query),
+    headers: headersFromRaw(request.rawHeaders),
+    query: query === -1 ? {} : queryFromSearch(url.slice(query + 1)),
+    params: request.params as Record<string, string>,
+    address: request.ip ?? request.socket.remoteAddress ?? 'unknown',
+    requestId: createRequestId(),
+  };
+}
+
+/**
+ * An Express router serving payauth's routes: the three token endpoints, the OAuth metadata and the JWKS (and
+ * whatever was added with `payauth.addRoutes`). Bodies are read raw, so mount it before `express.json()` or pass
+ * it parsed bodies: both work.
+ *
+ * @example
+ * ```ts
+ * const app = express()
+ * app.use(payauthRouter(payauth))
+ * app.get('/api/accounts', requireAuth(payauth, 'hmac'), (req, res) => res.json({ partner: req.payauth?.partnerId }))
+ * ```
+ */
+export function payauthRouter(payauth: Payauth): Router {
+  const router = Router();
+  for (const route of payauth.routes) {
+    const handle = async (request: Request, response: Response) => {
+      const read: object = route.readsBody ? await readNodeBody(request) : {};
+      await writeNodeResponse(
+        response,
+        await runRoute(payauth, route, { ...toAuthRequest(request), ...read }),
+      );
+    };
+    register(router, route, handle);
+  }
+  return router;
+}
+
+function register(
+  router: Router,
+  route: Route,
+  handle: (request: Request, response: Response) => Promise<void>,
+) {
+  const method = route.method.toLowerCase() as 'get' | 'post' | 'put' | 'delete';
+  router[method](route.path, handle);
+}
+
+/**
+ * Express middleware that lets a request through only when it authenticates with `mechanism`; it reads headers only
+ * and sets `req.payauth` to the principal. A refused request gets that mechanism's documented body and status.
+ *
+ * @example
+ * ```ts
+ * app.get('/business/balance', requireAuth(payauth, 'api-key'), (req, res) => res.json({ partner: req.payauth?.partnerId }))
+ * ```
+ */
+export function requireAuth(payauth: Payauth, mechanism: Mechanism): RequestHandler {
+  assertMechanism(mechanism);
+  return async function payauthGuard(request: Request, response: Response, next: NextFunction) {
+    const result = await payauth.authenticate(mechanism, toAuthRequest(request));
+    if (!result.ok) return writeNodeResponse(response, result.response);
+    request.payauth = result.principal;
+    next();
+  };
+}

@@ -1,0 +1,149 @@
+import type { Mechanism } from '@payauth/core';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import fastifyPlugin from 'fastify-plugin';
+import { assertMechanism } from '../guards/authenticate.ts';
+import { runRoute } from '../http/dispatch.ts';
+import { createRequestId, headersFromRaw } from '../http/headers.ts';
+import { queryFromSearch } from '../http/query.ts';
+import {
+  type AuthRequest,
+  BODY_LIMIT,
+  type BodyProblem,
+  type NeutralResponse,
+  type Principal,
+  type Route,
+} from '../http/types.ts';
+import type { Payauth } from '../payauth.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Who the request authenticated as, set by payauth's `requireAuth` hook. */
+    payauth?: Principal;
+  }
+  interface FastifyContextConfig {
+    payauthRoute?: Route;
+  }
+}
+
+const REQUEST_ID = /^[A-Za-z0-9]{16}$/;
+
+function toAuthRequest(request: FastifyRequest): AuthRequest {
+  const url = request.url;
+  const query = url.indexOf('?');
+  return {
+    method: request.method,
+    path: query === -1 ? url : url.slice(0, query),
+    headers: headersFromRaw(request.raw.rawHeaders),
+    query: query === -1 ? {} : queryFromSearch(url.slice(query + 1)),
+    params: (request.params ?? {}) as Record<string, string>,
+    address: request.ip,
+    // `payauth serve` generates ids of Fondy's shape, so its logs and answers agree; another app's ids are not.
+    requestId: REQUEST_ID.test(request.id) ? request.id : createRequestId(),
+  };
+}
+
+function send(reply: FastifyReply, response: NeutralResponse): FastifyReply {
+  reply.code(response.status).headers(response.headers);
+  return response.stream === undefined ? reply.send(response.body) : reply.send(streamOf(response.stream));
+}
+
+async function* streamOf(stream: AsyncIterable<string>): AsyncGenerator<string> {
+  yield* stream;
+}
+
+/** Options of {@link payauthPlugin}. */
+export interface PayauthPluginOptions {
+  readonly payauth: Payauth;
+}
+
+/**
+ * The Fastify plugin: serves payauth's routes (token endpoints, OAuth metadata, JWKS, and routes added with
+ * `payauth.addRoutes` before it is registered) and declares `request.payauth`. Bodies are read raw in the plugin's
+ * own scope, since the documents fix their own answers for malformed JSON and wrong content types; your app's parsers
+ * are untouched.
+ *
+ * @example
+ * ```ts
+ * const app = Fastify()
+ * await app.register(payauthPlugin, { payauth })
+ * app.get('/api/accounts', { onRequest: requireAuth(payauth, 'hmac') }, async (request) => ({ partner: request.payauth?.partnerId }))
+ * ```
+ */
+export const payauthPlugin: FastifyPluginAsync<PayauthPluginOptions> = fastifyPlugin(
+  async function payauth(app: FastifyInstance, options: PayauthPluginOptions) {
+    const instance = options.payauth;
+    if (!app.hasRequestDecorator('payauth')) app.decorateRequest('payauth', undefined);
+    await app.register(async function payauthRoutes(scope) {
+      scope.removeAllContentTypeParsers();
+      scope.addContentTypeParser(
+        '*',
+        { parseAs: 'string', bodyLimit: BODY_LIMIT },
+        (_request, body, done) => {
+          done(null, body);
+        },
+      );
+      scope.setErrorHandler(async (error, request, reply) => {
+        const route = request.routeOptions.config.payauthRoute;
+        const code = (error as { code?: string }).code ?? '';
+        const status = (error as { statusCode?: number }).statusCode;
+        if (route === undefined) throw error;
+        // A body Fastify could not read (too large, bad encoding, aborted) gets the route's documented answer.
+        const bodyProblem: BodyProblem | undefined =
+          code === 'FST_ERR_CTP_BODY_TOO_LARGE' || status === 413
+            ? 'too-large'
+            : code.startsWith('FST_ERR_CTP_') || status === 400
+              ? 'unreadable'
+              : undefined;
+        const request_ = { ...toAuthRequest(request), ...(bodyProblem ? { bodyProblem } : {}) };
+        if (bodyProblem) return send(reply, await runRoute(instance, route, request_));
+        // Any other error is answered by the neutral failure rendering (503 for an unreachable store, else 500).
+        return send(
+          reply,
+          await runRoute(instance, { ...route, handle: () => Promise.reject(error) }, request_),
+        );
+      });
+      for (const route of instance.routes) {
+        scope.route({
+          method: route.method,
+          url: route.path,
+          bodyLimit: BODY_LIMIT,
+          config: { payauthRoute: route },
+          handler: async (request, reply) => {
+            const body = typeof request.body === 'string' ? request.body : route.readsBody ? '' : undefined;
+            return send(
+              reply,
+              await runRoute(instance, route, {
+                ...toAuthRequest(request),
+                ...(body === undefined ? {} : { body }),
+              }),
+            );
+          },
+        });
+      }
+    });
+  },
+  { name: '@payauth/server', fastify: '5.x' },
+);
+
+/**
+ * A Fastify hook that lets a request through only when it authenticates with `mechanism`, and sets
+ * `request.payauth`. It reads headers only, so use it as `onRequest` (before the body is parsed, as
+ * @fastify/bearer-auth does against denial of service) or as `preHandler`.
+ *
+ * @example
+ * ```ts
+ * app.get('/public/v1/users', { onRequest: requireAuth(payauth, 'private-key-jwt') }, async (request) => request.payauth)
+ * ```
+ */
+export function requireAuth(
+  payauth: Payauth,
+  mechanism: Mechanism,
+): (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined> {
+  assertMechanism(mechanism);
+  return async function payauthGuard(request, reply) {
+    const result = await payauth.authenticate(mechanism, toAuthRequest(request));
+    if (!result.ok) return send(reply, result.response);
+    request.payauth = result.principal;
+    return undefined;
+  };
+}

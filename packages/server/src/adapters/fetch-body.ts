@@ -1,0 +1,51 @@
+import { BODY_LIMIT, type BodyProblem, type NeutralResponse } from '../http/types.ts';
+
+/**
+ * Reads a fetch `Request`'s body as UTF-8 text, at most {@link BODY_LIMIT} bytes: a larger or broken body is a
+ * {@link BodyProblem}, answered by the route in its documented shape.
+ */
+export async function readFetchBody(
+  request: Request,
+): Promise<{ body: string } | { bodyProblem: BodyProblem }> {
+  const declared = Number(request.headers.get('content-length') ?? '0');
+  if (declared > BODY_LIMIT) return { bodyProblem: 'too-large' };
+  if (request.body === null) return { body: '' };
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > BODY_LIMIT) {
+        await reader.cancel();
+        return { bodyProblem: 'too-large' };
+      }
+      chunks.push(value);
+    }
+    return { body: new TextDecoder('utf-8', { fatal: false }).decode(Buffer.concat(chunks)) };
+  } catch {
+    return { bodyProblem: 'unreadable' };
+  }
+}
+
+/** A neutral response as a fetch `Response` (a `stream` becomes the body's readable stream). */
+export function toFetchResponse(response: NeutralResponse): Response {
+  const { stream } = response;
+  if (stream === undefined)
+    return new Response(response.body, { status: response.status, headers: response.headers });
+  const encoder = new TextEncoder();
+  const iterator = stream[Symbol.asyncIterator]();
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const { done, value } = await iterator.next();
+      if (done) controller.close();
+      else controller.enqueue(encoder.encode(value));
+    },
+    async cancel() {
+      await iterator.return?.();
+    },
+  });
+  return new Response(body, { status: response.status, headers: response.headers });
+}

@@ -1,0 +1,82 @@
+import type { IncomingMessage } from 'node:http';
+import type { Mechanism } from '@payauth/core';
+import { type Context, Hono, type MiddlewareHandler } from 'hono';
+import { assertMechanism } from '../guards/authenticate.ts';
+import { runRoute } from '../http/dispatch.ts';
+import { createRequestId, headersFromRaw } from '../http/headers.ts';
+import { queryFromSearch } from '../http/query.ts';
+import type { AuthRequest, Principal } from '../http/types.ts';
+import type { Payauth } from '../payauth.ts';
+import { readFetchBody, toFetchResponse } from './fetch-body.ts';
+
+/** The variables payauth's middleware sets: `c.get('payauth')` is the principal. */
+export type PayauthVariables = { payauth: Principal };
+
+function toAuthRequest(c: Context): AuthRequest {
+  const url = new URL(c.req.url);
+  // On @hono/node-server the Node request is in `c.env.incoming`: its raw headers keep a repeated header visible
+  // and its socket has the client's address.
+  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+  let headers: AuthRequest['headers'];
+  if (incoming?.rawHeaders) headers = headersFromRaw(incoming.rawHeaders);
+  else {
+    const record: Record<string, string> = {};
+    c.req.raw.headers.forEach((value, name) => {
+      record[name] = value;
+    });
+    headers = record;
+  }
+  return {
+    method: c.req.method,
+    path: url.pathname,
+    headers,
+    query: queryFromSearch(url.searchParams),
+    params: c.req.param() as Record<string, string>,
+    address: incoming?.socket?.remoteAddress ?? 'unknown',
+    requestId: createRequestId(),
+  };
+}
+
+/**
+ * A Hono app serving payauth's routes (token endpoints, OAuth metadata, JWKS, and routes added with
+ * `payauth.addRoutes`), to mount with `app.route('/', payauthRoutes(payauth))`.
+ *
+ * @example
+ * ```ts
+ * const app = new Hono<{ Variables: PayauthVariables }>()
+ * app.route('/', payauthRoutes(payauth))
+ * app.get('/api/accounts', requireAuth(payauth, 'hmac'), (c) => c.json({ partner: c.get('payauth').partnerId }))
+ * ```
+ */
+export function payauthRoutes(payauth: Payauth): Hono {
+  const app = new Hono();
+  for (const route of payauth.routes) {
+    app.on(route.method, route.path, async (c) => {
+      const read = route.readsBody ? await readFetchBody(c.req.raw) : {};
+      return toFetchResponse(await runRoute(payauth, route, { ...toAuthRequest(c), ...read }));
+    });
+  }
+  return app;
+}
+
+/**
+ * Hono middleware that lets a request through only when it authenticates with `mechanism`; it reads headers only
+ * and sets `c.get('payauth')`. A refused request gets that mechanism's documented body and status.
+ *
+ * @example
+ * ```ts
+ * app.get('/business/balance', requireAuth(payauth, 'api-key'), (c) => c.json({ partner: c.get('payauth').partnerId }))
+ * ```
+ */
+export function requireAuth(
+  payauth: Payauth,
+  mechanism: Mechanism,
+): MiddlewareHandler<{ Variables: PayauthVariables }> {
+  assertMechanism(mechanism);
+  return async function payauthGuard(c, next) {
+    const result = await payauth.authenticate(mechanism, toAuthRequest(c));
+    if (!result.ok) return toFetchResponse(result.response);
+    c.set('payauth', result.principal);
+    await next();
+  };
+}

@@ -1,0 +1,50 @@
+import { InvalidOptionError, type Mechanism, mechanisms, type Surface } from '@payauth/core';
+import type { AuthContext } from '../context.ts';
+import type { AuthRequest, GuardResult } from '../http/types.ts';
+import { createBearerGuard } from './bearer.ts';
+import { createHmacGuard } from './hmac.ts';
+
+/** Checks one request for one mechanism. */
+export type Guard = (request: AuthRequest) => Promise<GuardResult>;
+
+/** The documented failure answer of each mechanism's protected resources. */
+export const GUARD_SURFACE: Readonly<Record<Mechanism, Surface>> = {
+  hmac: 'hmac',
+  // Fondy documents one error shape (403 `error_code`/`error_message`/`request_id`); its resources answer in it.
+  'app-token': 'app-token',
+  'private-key-jwt': 'bearer',
+  'api-key': 'api-key',
+};
+
+/**
+ * Builds the guard of each mechanism once: `hmac` checks the signed `AUTH` header; the three token mechanisms check a
+ * Bearer token issued by their own token endpoint (and, for `private-key-jwt`, the `apikey` header of the same
+ * client). A guard accepts its own mechanism only.
+ *
+ * @example
+ * ```ts
+ * const guards = createGuards(payauth); const result = await guards.hmac(request)
+ * ```
+ */
+export function createGuards(
+  context: AuthContext,
+  surfaces: Readonly<Record<Mechanism, Surface>> = GUARD_SURFACE,
+): Readonly<Record<Mechanism, Guard>> {
+  return {
+    hmac: createHmacGuard(context),
+    'app-token': createBearerGuard(context, { surface: surfaces['app-token'], mechanisms: ['app-token'] }),
+    'private-key-jwt': createBearerGuard(context, {
+      surface: surfaces['private-key-jwt'],
+      mechanisms: ['private-key-jwt'],
+      requireApikey: true,
+    }),
+    'api-key': createBearerGuard(context, { surface: surfaces['api-key'], mechanisms: ['api-key'] }),
+  };
+}
+
+/** Throws a coded `TypeError` (`ERR_INVALID_OPTION`) unless `value` is one of the four mechanism names. */
+export function assertMechanism(value: unknown): asserts value is Mechanism {
+  if (!(mechanisms as readonly unknown[]).includes(value)) {
+    throw new InvalidOptionError('mechanism', `one of ${mechanisms.join(', ')}`);
+  }
+}

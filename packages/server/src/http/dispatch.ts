@@ -1,0 +1,76 @@
+import type { AuthContext } from '../context.ts';
+import { renderBodyProblem, renderFailure } from './failure.ts';
+import type { AuthRequest, NeutralResponse, Route } from './types.ts';
+
+/** A route found for a request, with the values of its `:name` segments. */
+export interface RouteMatch {
+  readonly route: Route;
+  readonly params: Record<string, string>;
+}
+
+/**
+ * Finds the route of a method and path in a table: exact segments, or `:name` segments that take any one
+ * non-empty segment. `HEAD` is not served (no route of payauth's needs it).
+ */
+export function matchRoute(routes: readonly Route[], method: string, path: string): RouteMatch | undefined {
+  for (const route of routes) {
+    if (route.method !== method) continue;
+    if (route.path === path) return { route, params: {} };
+    if (!route.path.includes(':')) continue;
+    const expected = route.path.split('/');
+    const actual = path.split('/');
+    if (expected.length !== actual.length) continue;
+    const params: Record<string, string> = {};
+    let matches = true;
+    for (let index = 0; index < expected.length && matches; index++) {
+      const part = expected[index]!;
+      const value = actual[index]!;
+      if (part.startsWith(':')) {
+        if (value === '') matches = false;
+        else params[part.slice(1)] = safeDecode(value);
+      } else if (part !== value) matches = false;
+    }
+    if (matches) return { route, params };
+  }
+  return undefined;
+}
+
+function safeDecode(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
+/**
+ * Runs a route on a request and always returns the answer to send: a body the adapter could not read gets the
+ * route's documented "invalid input" answer, an error the route did not handle gets 503 (store or shared state
+ * unreachable) or 500, and with an injected clock the `Date` header tells clients the server's time.
+ */
+export async function runRoute(
+  context: AuthContext,
+  route: Route,
+  request: AuthRequest,
+): Promise<NeutralResponse> {
+  let response: NeutralResponse;
+  if (request.bodyProblem !== undefined) {
+    context.log({ event: 'request.invalid', problem: request.bodyProblem, requestId: request.requestId });
+    response = renderBodyProblem(route.surface, request.bodyProblem, request.requestId);
+  } else {
+    try {
+      response = await route.handle(request);
+    } catch (error) {
+      const failure = renderFailure(error, route.surface, request.requestId);
+      context.log(failure.log);
+      response = failure.response;
+    }
+  }
+  return withClock(context, response);
+}
+
+/** With an injected clock (tests, simulations), the `Date` header carries the server's time, as clients rely on it. */
+export function withClock(context: AuthContext, response: NeutralResponse): NeutralResponse {
+  if (context.now === Date.now) return response;
+  return { ...response, headers: { ...response.headers, date: new Date(context.now()).toUTCString() } };
+}

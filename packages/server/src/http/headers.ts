@@ -1,0 +1,60 @@
+import { randomFillSync } from 'node:crypto';
+import type { NeutralResponse } from './types.ts';
+
+/** Marks a header that was sent more than once: no single value can be trusted, so the guards refuse it. */
+export const REPEATED_HEADER = '\u0000repeated';
+
+/**
+ * One header's value: the string when sent once, undefined when absent, and {@link REPEATED_HEADER} (which no parser
+ * accepts) when sent more than once, so that an ambiguous request is refused rather than resolved by guessing.
+ */
+export function singleHeader(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? (value.length === 1 ? value[0] : REPEATED_HEADER) : value;
+}
+
+/**
+ * Builds the header record of an {@link AuthRequest} from Node's raw header list (name, value, name, value…): names
+ * lower-cased, a repeated header kept as an array. Node itself keeps only the first `Authorization`.
+ */
+export function headersFromRaw(raw: readonly string[]): Record<string, string | string[]> {
+  const headers: Record<string, string | string[]> = {};
+  for (let index = 0; index + 1 < raw.length; index += 2) {
+    const name = raw[index]!.toLowerCase();
+    const value = raw[index + 1]!;
+    const existing = headers[name];
+    if (existing === undefined) headers[name] = value;
+    else if (Array.isArray(existing)) existing.push(value);
+    else headers[name] = [existing, value];
+  }
+  return headers;
+}
+
+/** A JSON response with any status (the body is `JSON.stringify(body)`). */
+export function jsonResponse(
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): NeutralResponse {
+  return {
+    status,
+    headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
+    body: JSON.stringify(body),
+  };
+}
+
+const REQUEST_ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+// Random bytes are drawn 4 KiB at a time: one call to the CSPRNG per 256 request ids, not 16 per id.
+const pool = Buffer.alloc(4096);
+let poolOffset = pool.length;
+
+/** A 16-character request id, the shape of Fondy's `request_id` (62 symbols; the modulo bias is irrelevant here). */
+export function createRequestId(): string {
+  if (poolOffset + 16 > pool.length) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  let id = '';
+  for (let i = 0; i < 16; i++) id += REQUEST_ID_ALPHABET[pool[poolOffset + i]! % 62];
+  poolOffset += 16;
+  return id;
+}

@@ -1,0 +1,256 @@
+import type { Mechanism } from '@payauth/core';
+import { InvalidOptionError } from '@payauth/core';
+import type { Redis } from 'ioredis';
+import { AuditRecorder } from './audit/recorder.ts';
+import { type BudgetLimit, FailureBudget } from './budget/failure-budget.ts';
+import { type AuthConfig, type AuthConfigOverrides, resolveConfig } from './config.ts';
+import type { AuthContext } from './context.ts';
+import { createCredentialsFacade, type PayauthCredentials } from './credentials/facade.ts';
+import { CredentialResolver } from './credentials/resolver.ts';
+import { CredentialService } from './credentials/service.ts';
+import { type DemoCredentials, seedDemo } from './demo/seed.ts';
+import { assertMechanism, createGuards, GUARD_SURFACE, type Guard } from './guards/authenticate.ts';
+import { withClock } from './http/dispatch.ts';
+import { renderFailure } from './http/failure.ts';
+import { createEndpointRoutes, createSandboxRoutes } from './http/routes.ts';
+import type { AuthRequest, GuardResult, Route } from './http/types.ts';
+import { type RejectionEvent, RejectionListeners } from './rejection-events.ts';
+import { Envelope, parseMasterKey } from './secrets/envelope.ts';
+import { MemorySharedState } from './state/memory.ts';
+import { openSharedState } from './state/open.ts';
+import type { SharedState } from './state/types.ts';
+import { openStore } from './store/open.ts';
+import type { PayauthStore } from './store/types.ts';
+import { TokenIssuer } from './tokens/issuer.ts';
+
+/** A logger payauth writes to: pino's, or anything with an `info(object)` method. */
+export interface PayauthLogger {
+  info(entry: Record<string, unknown>): void;
+}
+
+/** Options of {@link createPayauth}. Only `store` is required; everything else has a documented default. */
+export interface PayauthOptions {
+  /**
+   * The credential store: a SQLite file path, `':memory:'`, a `postgres://` URL (the `pg` driver loads only then),
+   * or a store object (`SqliteStore`, `PostgresStore`, `MemoryStore`, or your own {@link PayauthStore}).
+   */
+  readonly store: string | PayauthStore;
+  /**
+   * The public base URL clients use (behind a proxy, the proxy's): the token endpoint URL, the assertions' `aud` and
+   * the tokens' `iss` derive from it. Default `http://127.0.0.1:8080`.
+   */
+  readonly issuer?: string;
+  /**
+   * Shared state for several instances: a `redis://` URL or an ioredis client you manage (ioredis loads only then),
+   * or any {@link SharedState}. Default: in-process memory (one instance).
+   */
+  readonly redis?: string | Redis | SharedState;
+  /** Key prefix in Redis (default `payauth:`). */
+  readonly redisPrefix?: string;
+  /** The master key that encrypts stored secrets (32 bytes, or 64 hex digits / base64). Default: `PAYAUTH_MASTER_KEY`,
+   * else a `<store>.master-key` file beside a SQLite file, else (`:memory:`) a random key. Required with PostgreSQL
+   * (unless the variable is set). With a store object, required unless the variable is set. */
+  readonly masterKey?: string | Buffer;
+  /** An {@link Envelope} you built (instead of `masterKey`), e.g. shared with a `CredentialService` of your own. */
+  readonly envelope?: Envelope;
+  /** Seed the documents' sample credentials (and write the eMoney client's key files to `demoDirectory`). */
+  readonly demo?: boolean;
+  /** Where the demo's files go (default: beside a SQLite store, else the working directory). */
+  readonly demoDirectory?: string;
+  /** Sandbox: a `Payauth-Hint` header naming the cause on every rejection (default: on with `demo`). */
+  readonly hints?: boolean;
+  /** Serve the sandbox's protected resources and `/health` too (default: on with `demo`). */
+  readonly sandbox?: boolean;
+  /** Overrides of the guards' and endpoints' settings, at any depth (SPEC.md's defaults otherwise). */
+  readonly config?: AuthConfigOverrides;
+  /** Failure budgets (defaults: 100 failures per credential, 1,000 per address, per minute). */
+  readonly failureBudget?: {
+    readonly perCredential?: BudgetLimit;
+    readonly perAddress?: BudgetLimit;
+    readonly whenUnavailable?: 'open' | 'closed';
+  };
+  /** Algorithm of new token-signing keys: `EdDSA` (default; ~10x faster to sign) or `RS256`. */
+  readonly tokenAlgorithm?: 'EdDSA' | 'RS256';
+  /** Audit rows for successes: counted per second (default) or one per request. */
+  readonly auditSuccesses?: 'each' | 'per-second';
+  /** How often the signing keys are re-read from the store (default 10 s). */
+  readonly keyReloadIntervalMs?: number;
+  /** How often the store's change counter is polled (default 500 ms). */
+  readonly pollIntervalMs?: number;
+  /** Where rejections are logged (one line each, never a secret). Default: nowhere. */
+  readonly logger?: PayauthLogger | false;
+  /** A clock, for tests (default `Date.now`). */
+  readonly now?: () => number;
+}
+
+/** A payauth instance: configuration, store, shared state, keys and clock, and what adapters serve. */
+export interface Payauth extends AuthContext {
+  /** Create, rotate, revoke and list credentials. */
+  readonly credentials: PayauthCredentials;
+  /** The routes adapters serve: token endpoints, metadata, JWKS (and the sandbox's resources, and added routes). */
+  readonly routes: readonly Route[];
+  /** The demo credentials, when `demo` was set. */
+  readonly demo: DemoCredentials | undefined;
+  /** Where the store is (file path, `:memory:`, URL without password), for messages. */
+  readonly location: string;
+  /** Adds neutral routes (admin API, dashboard, metrics…) served by every adapter mounted afterwards. */
+  addRoutes(routes: readonly Route[]): void;
+  /** Checks one request for one mechanism; never throws (an unreachable store is a 503 in the mechanism's shape). */
+  authenticate(mechanism: Mechanism, request: AuthRequest): Promise<GuardResult>;
+  /** Calls `listener` on every refusal; returns the function that stops it. */
+  onRejection(listener: (event: RejectionEvent) => void): () => void;
+  /** Flushes the audit trail, stops timers, closes the store and the shared state (those it opened). */
+  close(): Promise<void>;
+}
+
+async function openState(options: PayauthOptions, now: () => number): Promise<SharedState> {
+  const redis = options.redis;
+  if (redis === undefined) return new MemorySharedState({ now });
+  if (typeof redis === 'object' && 'consumeOnce' in redis) return redis;
+  return openSharedState(redis, options.redisPrefix);
+}
+
+/**
+ * Builds payauth once — configuration with its defaults, store, shared state, keys, clock, audit trail — for an
+ * adapter to serve (`@payauth/server/express`, `/hono`, `/fastify`, `/fetch`) and for `payauth serve`.
+ *
+ * @example
+ * ```ts
+ * import { createPayauth } from '@payauth/server'
+ * const payauth = await createPayauth({ store: './payauth.db', issuer: 'https://api.example.com' })
+ * const { accessKey, secretKey } = await payauth.credentials.create('hmac', { partner: 'acme' })
+ * await payauth.close()
+ * ```
+ */
+export async function createPayauth(options: PayauthOptions): Promise<Payauth> {
+  if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'an object');
+  if (typeof options.store !== 'string' && (typeof options.store !== 'object' || options.store === null)) {
+    throw new InvalidOptionError('store', "a SQLite path, ':memory:', a postgres:// URL or a store object");
+  }
+  const issuerUrl = options.issuer ?? 'http://127.0.0.1:8080';
+  if (!/^https?:\/\/[^\s/]+/.test(issuerUrl)) throw new InvalidOptionError('issuer', 'an http(s) URL');
+  const now = options.now ?? Date.now;
+  const opened =
+    typeof options.store === 'string'
+      ? await openStore(
+          options.store,
+          options.masterKey === undefined ? {} : { masterKey: options.masterKey },
+        )
+      : {
+          store: options.store,
+          envelope:
+            options.envelope ??
+            new Envelope(
+              options.masterKey === undefined
+                ? parseMasterKey(process.env.PAYAUTH_MASTER_KEY ?? missingMasterKey())
+                : Buffer.isBuffer(options.masterKey)
+                  ? options.masterKey
+                  : parseMasterKey(options.masterKey),
+            ),
+          directory: process.cwd(),
+          location: 'custom store',
+        };
+  const { store, envelope } = opened;
+  const state = await openState(options, now);
+  const service = new CredentialService({ store, envelope, now });
+  const config: AuthConfig = resolveConfig(issuerUrl, {
+    ...options.config,
+    hints: options.hints ?? options.config?.hints ?? options.demo ?? false,
+  });
+  const demo = options.demo
+    ? await seedDemo({
+        service,
+        store,
+        directory: options.demoDirectory ?? opened.directory,
+        issuer: config.issuer,
+      })
+    : undefined;
+  const resolver = new CredentialResolver({
+    store,
+    envelope,
+    state,
+    now,
+    ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
+  });
+  await resolver.start();
+  // A store that can push change notices (PostgreSQL LISTEN/NOTIFY) clears the cache at once; polling stays as backstop.
+  const listening = store as PayauthStore & {
+    listen?: (onChange: (id: string) => void) => Promise<() => Promise<void>>;
+  };
+  const stopListening = listening.listen
+    ? await listening.listen(() => resolver.clear()).catch(() => undefined)
+    : undefined;
+  const issuer = await TokenIssuer.open({
+    store,
+    envelope,
+    issuer: config.issuer,
+    now,
+    ...(options.tokenAlgorithm === undefined ? {} : { algorithm: options.tokenAlgorithm }),
+  });
+  issuer.watch(options.keyReloadIntervalMs);
+  const audit = new AuditRecorder({
+    store,
+    ...(options.auditSuccesses ? { successes: options.auditSuccesses } : {}),
+  });
+  const logger = options.logger ?? false;
+  const rejections = new RejectionListeners();
+  const context: AuthContext = {
+    config,
+    store,
+    state,
+    resolver,
+    issuer,
+    audit,
+    budget: new FailureBudget({ state, now, ...options.failureBudget }),
+    envelope,
+    now,
+    log: logger === false ? () => {} : (entry) => logger.info(entry),
+    rejections,
+  };
+  const guards: Readonly<Record<Mechanism, Guard>> = createGuards(context);
+  const routes: Route[] = createEndpointRoutes(context);
+  if (options.sandbox ?? options.demo ?? false) routes.push(...createSandboxRoutes(context, guards));
+  let closed = false;
+  return {
+    ...context,
+    credentials: createCredentialsFacade(service),
+    routes,
+    demo,
+    location: opened.location,
+    addRoutes(extra) {
+      routes.push(...extra);
+    },
+    async authenticate(mechanism, request) {
+      assertMechanism(mechanism);
+      const guard = guards[mechanism];
+      try {
+        const result = await guard(request);
+        return result.ok ? result : { ok: false, response: withClock(context, result.response) };
+      } catch (error) {
+        const failure = renderFailure(error, GUARD_SURFACE[mechanism], request.requestId);
+        context.log(failure.log);
+        return { ok: false, response: withClock(context, failure.response) };
+      }
+    },
+    onRejection(listener) {
+      return rejections.add(listener);
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      resolver.stop();
+      issuer.stop();
+      await stopListening?.();
+      await audit.close();
+      if (options.redis === undefined || typeof options.redis === 'string') await state.close();
+      if (typeof options.store === 'string') await store.close();
+    },
+  };
+}
+
+function missingMasterKey(): never {
+  throw new InvalidOptionError(
+    'masterKey',
+    'given (or PAYAUTH_MASTER_KEY set) with a store object: 32 bytes in hex or base64, e.g. from `openssl rand -hex 32`',
+  );
+}

@@ -1,0 +1,89 @@
+import Fastify, { type FastifyInstance, LogController } from 'fastify';
+import type { Logger } from 'pino';
+import { payauthPlugin } from './adapters/fastify.ts';
+import { renderNotFound } from './http/failure.ts';
+import { createRequestId } from './http/headers.ts';
+import { createPayauth, type Payauth, type PayauthOptions } from './payauth.ts';
+
+/** Options of {@link createPayauthServer}: those of `createPayauth`, and the HTTP server's. */
+export interface PayauthServerOptions extends Omit<PayauthOptions, 'logger'> {
+  /** Trust X-Forwarded-For from: `true`, a number of hops, or addresses/CIDRs (comma-separated). Default: no. */
+  readonly trustProxy?: boolean | number | string;
+  /** A pino logger, or false for none. */
+  readonly logger?: Logger | false;
+  /** Limits of slow clients: the whole request (default 10 s), headers (default 10 s), an idle keep-alive (5 s). */
+  readonly timeouts?: {
+    readonly requestMs?: number;
+    readonly headersMs?: number;
+    readonly keepAliveMs?: number;
+  };
+}
+
+/** A running payauth server: `payauth serve` as a library. */
+export interface PayauthServer {
+  readonly app: FastifyInstance;
+  readonly payauth: Payauth;
+  /** Starts listening; resolves to the base URL. */
+  listen(port: number, host?: string): Promise<string>;
+  /** Drains connections, then closes payauth (flushes the audit trail, closes the store and state). */
+  close(): Promise<void>;
+}
+
+/**
+ * The standalone server of `payauth serve`: `createPayauth` served by the Fastify adapter, with the sandbox's 404,
+ * request ids of Fondy's shape and bounded slow clients.
+ *
+ * @example
+ * ```ts
+ * const server = await createPayauthServer({ store: ':memory:', issuer: 'http://127.0.0.1:8080', demo: true })
+ * await server.listen(8080)
+ * ```
+ */
+export async function createPayauthServer(options: PayauthServerOptions): Promise<PayauthServer> {
+  const logger = options.logger ?? false;
+  const payauth = await createPayauth({
+    sandbox: true,
+    ...options,
+    logger: logger === false ? false : { info: (entry) => logger.info(entry) },
+  });
+  const timeouts = options.timeouts ?? {};
+  const common = {
+    genReqId: createRequestId,
+    requestIdHeader: false,
+    // Per-request lines are off: rejections are logged with their reason code and request id.
+    logController: new LogController({ disableRequestLogging: true }),
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    requestTimeout: timeouts.requestMs ?? 10_000,
+    keepAliveTimeout: timeouts.keepAliveMs ?? 5_000,
+    // Behind a load balancer, the client address (failure budgets, audit trail) comes from X-Forwarded-For.
+    trustProxy: (options.trustProxy ?? false) as boolean,
+  } as const;
+  const app: FastifyInstance =
+    logger === false
+      ? Fastify({ ...common, logger: false })
+      : (Fastify({ ...common, loggerInstance: logger }) as unknown as FastifyInstance);
+  app.server.headersTimeout = timeouts.headersMs ?? 10_000;
+  await app.register(payauthPlugin, { payauth });
+  app.setNotFoundHandler((request, reply) => {
+    const answer = renderNotFound(request.method, request.url.split('?')[0] ?? '');
+    return reply.code(answer.status).headers(answer.headers).send(answer.body);
+  });
+  let closed = false;
+  return {
+    app,
+    payauth,
+    async listen(port, host = '127.0.0.1') {
+      await app.listen({ port, host });
+      const address = app.server.address();
+      const actualPort = typeof address === 'object' && address ? address.port : port;
+      return `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await app.close();
+      await payauth.close();
+    },
+  };
+}
