@@ -21,6 +21,7 @@ const groups: Record<string, () => Promise<Row[]>> = {
   memory: async () => (await import('./groups/memory.ts')).runMemory(),
   replay: async () => (await import('./groups/replay.ts')).runReplay(),
   profiles: async () => (await import('./groups/profiles.ts')).runProfiles(),
+  adapters: async () => (await import('./groups/adapters.ts')).runAdapters(),
 };
 /** Groups that `npm run bench` without names leaves out (long, or comparing branches). */
 const optional = new Set(['replay', 'profiles']);

@@ -1,5 +1,4 @@
 import { execFileSync } from 'node:child_process';
-import type { DemoCredentials } from '@payauth/server';
 import { loadAverage } from '../lib/cpu.ts';
 import { ROOT, residentBytes, startPinned } from '../lib/processes.ts';
 import { ratio } from '../lib/stats.ts';
@@ -19,9 +18,9 @@ export async function runReplay(): Promise<Row[]> {
     BENCH_HMAC_KEYS: String(keys),
   });
   try {
-    const { url, demo, pid } = JSON.parse(server.stdout.trim().split('\n')[0]!) as {
+    const { url, extraHmac, pid } = JSON.parse(server.stdout.trim().split('\n')[0]!) as {
       url: string;
-      demo: DemoCredentials;
+      extraHmac: Array<{ accessKey: string; secretKey: string }>;
       pid: number;
     };
     const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT }).toString().trim();
@@ -32,13 +31,7 @@ export async function runReplay(): Promise<Row[]> {
     const samples: Array<{ second: number; rssMiB: number }> = [];
     const load = startPinned(
       `${ROOT}bench/load/hmac-rate.ts`,
-      [
-        `${url}/bench/hmac`,
-        String(rate),
-        String(seconds),
-        demo.hmac.secretKey,
-        ...Array.from({ length: keys }, (_, index) => `bench-hmac-${index}`),
-      ],
+      [`${url}/bench/hmac`, String(rate), String(seconds), JSON.stringify(extraHmac)],
       1,
       /.*/s,
     );

@@ -2,16 +2,21 @@
 // `seconds`, open loop over keep-alive connections, each header signed just before it is sent with one of the given
 // access keys and a timestamp no other request of that key used. Never more than 256 in flight: a request that
 // would exceed that is counted `late` and not sent. Prints {sent, ok, refused, failed, late, seconds, statuses}.
-// Usage: node bench/load/hmac-rate.ts <url> <rate> <seconds> <secret> <accessKey>…
+// Usage: node bench/load/hmac-rate.ts <url> <rate> <seconds> '[{"accessKey":…,"secretKey":…},…]'
 import { Agent, request } from 'node:http';
 import { createHmacKey, formatHmacHeader } from '@payauth/core';
 
-const [url, rateText, secondsText, secret, ...accessKeys] = process.argv.slice(2);
+const [url, rateText, secondsText, pairsJson] = process.argv.slice(2);
 const target = new URL(url!);
 if (target.hostname !== '127.0.0.1') throw new Error('the benchmarks load 127.0.0.1 only');
 const rate = Number(rateText);
 const seconds = Number(secondsText);
-const key = createHmacKey(secret!);
+const credentials = (JSON.parse(pairsJson!) as Array<{ accessKey: string; secretKey: string }>).map(
+  (pair) => ({
+    accessKey: pair.accessKey,
+    key: createHmacKey(pair.secretKey),
+  }),
+);
 const agent = new Agent({ keepAlive: true, maxSockets: 64 });
 const lastTimestamp = new Map<string, number>();
 const statuses: Record<string, number> = {};
@@ -25,7 +30,7 @@ let late = 0;
 const MAX_IN_FLIGHT = 256;
 
 function fire(): void {
-  const accessKey = accessKeys[sent % accessKeys.length]!;
+  const { accessKey, key } = credentials[sent % credentials.length]!;
   const timestamp = Math.max(Date.now(), (lastTimestamp.get(accessKey) ?? 0) + 1);
   lastTimestamp.set(accessKey, timestamp);
   sent++;

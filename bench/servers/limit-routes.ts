@@ -1,6 +1,7 @@
 // The limit kernels (limits.ts) mounted as minimal routes in each framework: read the header or body, run the
 // kernel, answer. Paths: /limit/hmac, /limit/bearer, /limit/bearer-apikey (GET); /limit/business-auth,
 // /limit/fondy, /limit/connect-token (POST).
+import type { FastifyInstance } from 'fastify';
 import type { Limits } from './limits.ts';
 
 const BODY = '{"ok":true}';
@@ -11,7 +12,9 @@ type Header = string | string[] | undefined;
 const one = (value: Header) => (Array.isArray(value) ? value[0] : value);
 
 /** The GET limits, keyed by path: each takes a header getter and says whether the request passes. */
-export function guardLimits(limits: Limits): Record<string, (header: (name: string) => string | undefined) => boolean> {
+export function guardLimits(
+  limits: Limits,
+): Record<string, (header: (name: string) => string | undefined) => boolean> {
   return {
     '/limit/hmac': (header) => limits.hmac(header('authorization')),
     '/limit/bearer': (header) => limits.bearer(header('authorization')),
@@ -28,29 +31,22 @@ export function endpointLimits(limits: Limits): Record<string, (body: string) =>
   };
 }
 
-interface FastifyLike {
-  get(path: string, handler: (request: never, reply: never) => Promise<unknown>): unknown;
-  post(path: string, handler: (request: never, reply: never) => Promise<unknown>): unknown;
-}
-interface FastifyReply {
-  code(status: number): { headers(h: Record<string, string>): { send(body: string): unknown } };
-}
-
 /** Mounts the limits on a Fastify app whose content-type parser gives raw string bodies (payauth's does). */
-export function mountFastifyLimits(app: FastifyLike, limits: Limits): void {
+export function mountFastifyLimits(app: FastifyInstance, limits: Limits): void {
   for (const [path, passes] of Object.entries(guardLimits(limits))) {
-    app.get(path, (async (request: { headers: Record<string, Header> }, reply: FastifyReply) =>
+    app.get(path, async (request, reply) =>
       passes((name) => one(request.headers[name]))
         ? reply.code(200).headers({ 'content-type': JSON_TYPE }).send(BODY)
-        : reply.code(401).headers({ 'content-type': JSON_TYPE }).send(REFUSED)) as never);
+        : reply.code(401).headers({ 'content-type': JSON_TYPE }).send(REFUSED),
+    );
   }
   for (const [path, kernel] of Object.entries(endpointLimits(limits))) {
-    app.post(path, (async (request: { body: string }, reply: FastifyReply) => {
-      const answer = kernel(request.body);
+    app.post(path, async (request, reply) => {
+      const answer = kernel(request.body as string);
       return answer === undefined
         ? reply.code(401).headers({ 'content-type': JSON_TYPE }).send(REFUSED)
         : reply.code(200).headers({ 'content-type': JSON_TYPE, 'cache-control': 'no-store' }).send(answer);
-    }) as never);
+    });
   }
 }
 
