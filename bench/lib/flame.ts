@@ -17,6 +17,7 @@ export interface CpuProfile {
 /** The categories of the breakdown, in the order of the table. */
 export const CATEGORIES = [
   'HTTP floor',
+  'socket write',
   'parsing',
   'store/state',
   'crypto',
@@ -29,6 +30,7 @@ export type Category = (typeof CATEGORIES)[number];
 
 const COLOURS: Record<Category, string> = {
   'HTTP floor': '#c9c9c9',
+  'socket write': '#9a9a9a',
   parsing: '#f2c14e',
   'store/state': '#7fb7be',
   crypto: '#d1495b',
@@ -78,8 +80,9 @@ function categoryOf(frame: Frame): Category | undefined {
   )
     return 'store/state';
   if (PARSING.test(name) && !url.includes('fastify') && !url.includes('_http_')) return 'parsing';
+  if (url === '' && SOCKET_WRITE.has(name)) return 'socket write';
   if (
-    RESPONSE_NATIVE.has(name) ||
+    name === 'writeHead' ||
     url.includes('_http_outgoing') ||
     url.includes('fastify/lib/reply') ||
     url.includes('fast-json-stringify') ||
@@ -205,7 +208,7 @@ export function flameGraph(profile: CpuProfile, kept: number[], title: string): 
   draw(root, 0, 0);
   const legend = CATEGORIES.map(
     (c, index) =>
-      `<rect x="${10 + index * 140}" y="${height - 22}" width="12" height="12" fill="${COLOURS[c]}"/><text x="${26 + index * 140}" y="${height - 12}">${c}</text>`,
+      `<rect x="${10 + index * 130}" y="${height - 22}" width="12" height="12" fill="${COLOURS[c]}"/><text x="${26 + index * 130}" y="${height - 12}">${c}</text>`,
   ).join('');
   return `<?xml version="1.0" encoding="UTF-8"?>
 <svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="monospace" font-size="11">
