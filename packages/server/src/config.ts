@@ -33,7 +33,7 @@ export type AuthConfigOverrides = {
 };
 
 /**
- * The configuration: SPEC.md's defaults, with `overrides` merged field by field (so flipping one flag does not
+ * The configuration: the documented defaults (docs/server.md), with `overrides` merged field by field (so flipping one flag does not
  * restate its siblings).
  *
  * @example

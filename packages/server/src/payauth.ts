@@ -61,7 +61,7 @@ export interface PayauthOptions {
   readonly hints?: boolean;
   /** Serve the sandbox's protected resources and `/health` too (default: on with `demo`). */
   readonly sandbox?: boolean;
-  /** Overrides of the guards' and endpoints' settings, at any depth (SPEC.md's defaults otherwise). */
+  /** Overrides of the guards' and endpoints' settings, at any depth (the documented defaults (docs/server.md) otherwise). */
   readonly config?: AuthConfigOverrides;
   /** Failure budgets (defaults: 100 failures per credential, 1,000 per address, per minute). */
   readonly failureBudget?: {

@@ -1,6 +1,6 @@
 import type { Mechanism } from '@payauth/core';
 
-/** One refusal, as listeners see it. Never a secret; `publicId` is already safe to show (see `safePublicId`). */
+/** One refusal, as listeners see it. Never a secret; `publicId` is already safe to show. */
 export interface RejectionEvent {
   readonly at: number;
   readonly mechanism: Mechanism | 'bearer';

@@ -1,7 +1,7 @@
 import { hash, timingSafeEqual } from 'node:crypto';
 import { assertString, InvalidOptionError, RejectionError } from '../errors/errors.ts';
 
-/** Documented limits of Fondy's token request body (SPEC.md §2). */
+/** Documented limits of Fondy's token request body (docs/providers/app-token.md). */
 export const APP_TOKEN_LIMITS = { applicationId: 20, date: 1024, signature: 128 } as const;
 
 /** The body of `POST /authorizer/token/application/get`. */

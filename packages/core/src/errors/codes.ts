@@ -4,7 +4,7 @@
  */
 export type Mechanism = 'hmac' | 'app-token' | 'private-key-jwt' | 'api-key';
 
-/** The four mechanism names, in the order of SPEC.md. */
+/** The four mechanism names, in the order of the documentation. */
 export const mechanisms: readonly Mechanism[] = ['hmac', 'app-token', 'private-key-jwt', 'api-key'];
 
 /** RFC 6749 §5.2 error codes (and RFC 6750 `invalid_token`) used by the `private-key-jwt` surfaces. */

@@ -18,7 +18,7 @@ export interface PublicResponse {
   readonly body: string;
 }
 
-/** The body API-money documents for every authentication failure (SPEC.md §1), byte for byte. */
+/** The body API-money documents for every authentication failure (docs/providers/hmac.md), byte for byte. */
 export const HMAC_REJECTION_BODY =
   '{"code":"1002","message":"Authorization error: Full authentication is required to access this resource"}';
 

@@ -1,7 +1,7 @@
 import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'node:crypto';
 import { assertString, InvalidOptionError, RejectionError } from '../errors/errors.ts';
 
-/** The only version API-money defines (SPEC.md §1). */
+/** The only version API-money defines (docs/providers/hmac.md). */
 export const HMAC_VERSION = '1';
 /** The scheme word that starts the Authorization header value. */
 export const HMAC_SCHEME = 'AUTH';
@@ -156,7 +156,7 @@ function malformed(reason: string): RejectionError {
 
 /** The clock window the verifier accepts. */
 export interface HmacClockWindow {
-  /** How old a timestamp may be, in ms (default 300 000: 5 minutes, SPEC.md §1). */
+  /** How old a timestamp may be, in ms (default 300 000: 5 minutes, docs/providers/hmac.md). */
   readonly maxAgeMs?: number;
   /** How far ahead a timestamp may be, in ms (default 300 000). */
   readonly maxFutureMs?: number;

@@ -95,7 +95,7 @@ describe('the document example (003)', () => {
   });
 });
 
-describe('private-key-jwt verification, each check of SPEC.md §3', () => {
+describe('private-key-jwt verification, each check of docs/providers/private-key-jwt.md', () => {
   it.each(['x5t', 'hex', 'x5t#S256'] as const)('accepts the %s kid form', (kidFormat) => {
     const jwt = createClientAssertion({
       clientId: CLIENT_ID,

@@ -16,7 +16,7 @@ import {
   kidMatches,
 } from './thumbprints.ts';
 
-/** Signature algorithms a client assertion may use. `none` and HS* are never accepted (SPEC.md §3). */
+/** Signature algorithms a client assertion may use. `none` and HS* are never accepted (docs/providers/private-key-jwt.md). */
 export type AssertionAlgorithm = 'RS256' | 'PS256' | 'ES256';
 
 /** The algorithms payauth can sign and verify. */
@@ -221,7 +221,7 @@ export interface AssertionClient {
 
 /** Options of {@link verifyClientAssertion}. */
 export interface VerifyAssertionOptions {
-  /** URLs accepted as `aud`: the token endpoint URL and the issuer URL (SPEC.md §3). */
+  /** URLs accepted as `aud`: the token endpoint URL and the issuer URL (docs/providers/private-key-jwt.md). */
   readonly audiences: readonly string[];
   /** Allowed algorithms (default `['RS256']`). */
   readonly algorithms?: readonly AssertionAlgorithm[];
@@ -245,7 +245,7 @@ export interface VerifiedAssertion {
 }
 
 /**
- * Runs every check of SPEC.md §3 after the client lookup, in order: algorithm allow-list → signature by a registered,
+ * Runs every check of docs/providers/private-key-jwt.md after the client lookup, in order: algorithm allow-list → signature by a registered,
  * unexpired certificate chosen by `kid` → `iss` = `sub` = client_id → `aud` → `exp` present, not past, at most a
  * day ahead → `nbf`/`iat` not in the future. The replay record is the caller's last step (it needs the store).
  * Throws {@link RejectionError} with the exact reason.

@@ -1,6 +1,6 @@
 import { hash, X509Certificate } from 'node:crypto';
 
-/** The forms a certificate's key id takes (SPEC.md §3). */
+/** The forms a certificate's key id takes (docs/providers/private-key-jwt.md). */
 export type KidFormat = 'x5t' | 'hex' | 'x5t#S256';
 
 /** The three fingerprints of one certificate. */

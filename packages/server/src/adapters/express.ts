@@ -3,7 +3,7 @@ import { type NextFunction, type Request, type RequestHandler, type Response, Ro
 import { assertMechanism } from '../guards/authenticate.ts';
 import { runRoute } from '../http/dispatch.ts';
 import { createRequestId, headersFromRaw } from '../http/headers.ts';
-import { queryFromSearch } from '../http/query.ts';
+import { splitTarget } from '../http/query.ts';
 import type { AuthRequest, Principal, Route } from '../http/types.ts';
 import type { Payauth } from '../payauth.ts';
 import { readNodeBody, writeNodeResponse } from './node.ts';
@@ -18,13 +18,10 @@ declare global {
 }
 
 function toAuthRequest(request: Request): AuthRequest {
-  const url = request.originalUrl;
-  const query = url.indexOf('?');
   return {
     method: request.method,
-    path: query === -1 ? url : url.slice(0, query),
+    ...splitTarget(request.originalUrl),
     headers: headersFromRaw(request.rawHeaders),
-    query: query === -1 ? {} : queryFromSearch(url.slice(query + 1)),
     params: request.params as Record<string, string>,
     address: request.ip ?? request.socket.remoteAddress ?? 'unknown',
     requestId: createRequestId(),

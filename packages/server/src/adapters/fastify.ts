@@ -4,7 +4,7 @@ import fastifyPlugin from 'fastify-plugin';
 import { assertMechanism } from '../guards/authenticate.ts';
 import { runRoute } from '../http/dispatch.ts';
 import { createRequestId, headersFromRaw } from '../http/headers.ts';
-import { queryFromSearch } from '../http/query.ts';
+import { splitTarget } from '../http/query.ts';
 import {
   type AuthRequest,
   BODY_LIMIT,
@@ -28,13 +28,10 @@ declare module 'fastify' {
 const REQUEST_ID = /^[A-Za-z0-9]{16}$/;
 
 function toAuthRequest(request: FastifyRequest): AuthRequest {
-  const url = request.url;
-  const query = url.indexOf('?');
   return {
     method: request.method,
-    path: query === -1 ? url : url.slice(0, query),
+    ...splitTarget(request.url),
     headers: headersFromRaw(request.raw.rawHeaders),
-    query: query === -1 ? {} : queryFromSearch(url.slice(query + 1)),
     params: (request.params ?? {}) as Record<string, string>,
     address: request.ip,
     // `payauth serve` generates ids of Fondy's shape, so its logs and answers agree; another app's ids are not.

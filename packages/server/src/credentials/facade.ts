@@ -35,7 +35,7 @@ export interface PayauthCredentials {
   list(filter?: { partner?: string; mechanism?: Mechanism }): Promise<CredentialSummary[]>;
 }
 
-/** The SPEC.md fields of a created credential, plus ids: what `--json` prints. */
+/** The documented fields of a created credential, plus ids: what `--json` prints. */
 export function toCredentialShape(created: CreatedCredential): CredentialShape {
   const { mechanism: _mechanism, ...rest } = created;
   return rest as CredentialShape;

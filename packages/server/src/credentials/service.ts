@@ -27,7 +27,7 @@ export function newId(prefix: string): string {
   return `${prefix}_${randomBytes(12).toString('base64url')}`;
 }
 
-/** What `credentials create` prints: the SPEC.md fields, secrets shown this once, plus ids. */
+/** What `credentials create` prints: the documented fields, secrets shown this once, plus ids. */
 export type CreatedCredential =
   | {
       mechanism: 'hmac';
@@ -250,7 +250,8 @@ export class CredentialService {
     }
   }
 
-  /** Revokes a credential; a running server refuses it within its poll interval. False when not found. */
+  /** Revokes a credential; a running server refuses it within its poll interval. Resolves to the credential as it was
+   * before the revocation, or undefined when there is none. */
   async revoke(idOrPublicId: string): Promise<CredentialRecord | undefined> {
     const credential = await this.find(idOrPublicId);
     if (!credential) return undefined;

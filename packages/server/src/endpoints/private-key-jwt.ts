@@ -41,7 +41,7 @@ function parseForm(request: AuthRequest): Map<string, string> {
 }
 
 /**
- * `POST /connect/token` (eMoney): OAuth 2 client_credentials with an RFC 7523 client assertion. Checks in SPEC.md §3's
+ * `POST /connect/token` (eMoney): OAuth 2 client_credentials with an RFC 7523 client assertion. Checks in docs/providers/private-key-jwt.md's
  * order: form shape → assertion parses → client known and active → alg → signature by a live certificate chosen by
  * kid → iss = sub → aud → exp → nbf/iat → and only then the replay record, atomically in the shared state.
  *
@@ -121,7 +121,7 @@ export function createPrivateKeyJwtEndpoint(
       if (!credential)
         throw new RejectionError('ERR_ASSERTION_CLIENT_UNKNOWN', 'no client has this client_id');
       if (credential.record.status !== 'active') {
-        // Checked before the signature (SPEC.md's order), so the public answer must not tell a stranger that this
+        // Checked before the signature (docs/providers/private-key-jwt.md's order), so the public answer must not tell a stranger that this
         // client_id exists and was revoked: the generic one; the reason goes to the log, the audit and a hint.
         throw new RejectionError('ERR_CREDENTIAL_REVOKED', 'the client was revoked', {
           publicMessage: 'client authentication failed',

@@ -10,3 +10,11 @@ export function queryFromSearch(search: URLSearchParams | string): Record<string
   }
   return query;
 }
+
+/** Splits a request target (`/path?query`) into its path and its query record. */
+export function splitTarget(target: string): { path: string; query: Record<string, string | string[]> } {
+  const mark = target.indexOf('?');
+  return mark === -1
+    ? { path: target, query: {} }
+    : { path: target.slice(0, mark), query: queryFromSearch(target.slice(mark + 1)) };
+}

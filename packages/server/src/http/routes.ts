@@ -74,7 +74,7 @@ export function createSandboxRoutes(
   guards: Readonly<Record<Mechanism, Guard>>,
 ): Route[] {
   const resources = createResources(context);
-  // API-money resources take the hmac header; a Bearer token issued by app-token is accepted too (SPEC.md §2), and
+  // API-money resources take the hmac header; a Bearer token issued by app-token is accepted too (docs/providers/app-token.md), and
   // refused in API-money's shape since that is the route's document.
   const appTokenOnAccounts = createBearerGuard(context, { surface: 'hmac', mechanisms: ['app-token'] });
   const accounts = async (request: Parameters<Route['handle']>[0]) => {

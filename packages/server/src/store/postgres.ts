@@ -1,50 +1,11 @@
 import type { Mechanism } from '@payauth/core';
 import pg from 'pg';
 import { isConnectionFailure, StoreConflictError, StoreUnavailableError } from './errors.ts';
-import {
-  AUDIT_COLUMNS,
-  auditValues,
-  type Row,
-  toAuditEvent,
-  toCredential,
-  toSecret,
-  toSigningKey,
-} from './rows.ts';
-import type {
-  Account,
-  AuditEvent,
-  CredentialRecord,
-  Partner,
-  PayauthStore,
-  SecretKind,
-  SecretRecord,
-  SigningKeyRecord,
-  StoredAuditEvent,
-} from './types.ts';
+import * as Rows from './rows.ts';
+import { schemaMigrations } from './schema.ts';
+import type * as Types from './types.ts';
 
-/** Schema migrations, applied in order under an advisory lock (several instances may start at once). */
-export const POSTGRES_MIGRATIONS: readonly string[] = [
-  `CREATE TABLE IF NOT EXISTS payauth_partners (id TEXT PRIMARY KEY, name TEXT NOT NULL, created_at BIGINT NOT NULL);
-   CREATE TABLE payauth_credentials (
-     id TEXT PRIMARY KEY, partner_id TEXT NOT NULL REFERENCES payauth_partners(id), mechanism TEXT NOT NULL,
-     public_id TEXT NOT NULL, status TEXT NOT NULL, created_at BIGINT NOT NULL, revoked_at BIGINT,
-     options JSONB NOT NULL DEFAULT '{}', UNIQUE (mechanism, public_id));
-   CREATE TABLE payauth_secrets (
-     id TEXT PRIMARY KEY, credential_id TEXT NOT NULL REFERENCES payauth_credentials(id), kind TEXT NOT NULL,
-     value TEXT NOT NULL, not_before BIGINT NOT NULL, not_after BIGINT, created_at BIGINT NOT NULL);
-   CREATE INDEX payauth_secrets_by_credential ON payauth_secrets (credential_id);
-   CREATE TABLE payauth_counters (name TEXT PRIMARY KEY, value BIGINT NOT NULL);
-   INSERT INTO payauth_counters VALUES ('credentials', 0);
-   CREATE TABLE payauth_signing_keys (kid TEXT PRIMARY KEY, private_key TEXT NOT NULL, created_at BIGINT NOT NULL, retired_at BIGINT);
-   CREATE TABLE payauth_accounts (id TEXT NOT NULL, partner_id TEXT NOT NULL, body TEXT NOT NULL, position INTEGER NOT NULL, PRIMARY KEY (partner_id, id));
-   CREATE TABLE payauth_users (partner_id TEXT NOT NULL, position INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (partner_id, position));
-   CREATE TABLE payauth_balances (partner_id TEXT NOT NULL, currency TEXT NOT NULL, amount TEXT NOT NULL, PRIMARY KEY (partner_id, currency));
-   CREATE TABLE payauth_audit (
-     sequence BIGSERIAL PRIMARY KEY, at BIGINT NOT NULL, mechanism TEXT NOT NULL, public_id TEXT, credential_id TEXT,
-     outcome TEXT NOT NULL, reason TEXT NOT NULL, address TEXT NOT NULL, request_id TEXT NOT NULL);
-   CREATE INDEX payauth_audit_by_time ON payauth_audit (at);`,
-  'ALTER TABLE payauth_audit ADD COLUMN count INTEGER NOT NULL DEFAULT 1;',
-];
+const MIGRATIONS = schemaMigrations('postgres');
 
 /** The channel a change notice is sent on (NOTIFY in the changing transaction). */
 export const POSTGRES_CHANGE_CHANNEL = 'payauth_changes';
@@ -66,7 +27,7 @@ function unavailable(error: unknown): never {
  * const store = new PostgresStore('postgres://payauth@db/payauth'); await store.migrate()
  * ```
  */
-export class PostgresStore implements PayauthStore {
+export class PostgresStore implements Types.PayauthStore {
   readonly #pool: pg.Pool;
   #listener: pg.Client | undefined;
 
@@ -85,7 +46,7 @@ export class PostgresStore implements PayauthStore {
     this.#pool.on('error', () => {});
   }
 
-  async #query(sql: string, values: unknown[] = []): Promise<Row[]> {
+  async #query(sql: string, values: unknown[] = []): Promise<Rows.Row[]> {
     try {
       return (await this.#pool.query(sql, values)).rows;
     } catch (error) {
@@ -128,8 +89,8 @@ export class PostgresStore implements PayauthStore {
       const { rows } = await client.query(
         'SELECT COALESCE(MAX(version), 0) AS version FROM payauth_migrations',
       );
-      for (let index = Number(rows[0].version); index < POSTGRES_MIGRATIONS.length; index++) {
-        await client.query(POSTGRES_MIGRATIONS[index]!);
+      for (let index = Number(rows[0].version); index < MIGRATIONS.length; index++) {
+        await client.query(MIGRATIONS[index]!);
         await client.query('INSERT INTO payauth_migrations (version) VALUES ($1)', [index + 1]);
       }
     });
@@ -156,79 +117,58 @@ export class PostgresStore implements PayauthStore {
     };
   }
 
-  async ensurePartner(partner: Partner): Promise<Partner> {
+  async ensurePartner(partner: Types.Partner): Promise<Types.Partner> {
     await this.#query(
       'INSERT INTO payauth_partners (id, name, created_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING',
       [partner.id, partner.name, partner.createdAt],
     );
     const [row] = await this.#query('SELECT * FROM payauth_partners WHERE id = $1', [partner.id]);
-    return { id: row!.id as string, name: row!.name as string, createdAt: Number(row!.created_at) };
+    return Rows.toPartner(row!);
   }
 
-  async listPartners(): Promise<Partner[]> {
-    return (await this.#query('SELECT * FROM payauth_partners ORDER BY created_at, id')).map((row) => ({
-      id: row.id as string,
-      name: row.name as string,
-      createdAt: Number(row.created_at),
-    }));
+  async listPartners(): Promise<Types.Partner[]> {
+    return (await this.#query('SELECT * FROM payauth_partners ORDER BY created_at, id')).map(Rows.toPartner);
   }
 
-  async createCredential(credential: CredentialRecord, secrets: SecretRecord[]): Promise<void> {
+  async createCredential(credential: Types.CredentialRecord, secrets: Types.SecretRecord[]): Promise<void> {
     await this.#transaction(async (client) => {
       await client.query(
         'INSERT INTO payauth_credentials (id, partner_id, mechanism, public_id, status, created_at, revoked_at, options) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
-        [
-          credential.id,
-          credential.partnerId,
-          credential.mechanism,
-          credential.publicId,
-          credential.status,
-          credential.createdAt,
-          credential.revokedAt ?? null,
-          JSON.stringify(credential.options),
-        ],
+        Rows.credentialValues(credential),
       );
       for (const secret of secrets) await this.#insertSecret(client, secret);
       await this.#bump(client, credential.id);
     });
   }
 
-  async #insertSecret(client: pg.PoolClient, secret: SecretRecord): Promise<void> {
+  async #insertSecret(client: pg.PoolClient, secret: Types.SecretRecord): Promise<void> {
     await client.query(
       'INSERT INTO payauth_secrets (id, credential_id, kind, value, not_before, not_after, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)',
-      [
-        secret.id,
-        secret.credentialId,
-        secret.kind,
-        secret.value,
-        secret.notBefore,
-        secret.notAfter ?? null,
-        secret.createdAt,
-      ],
+      Rows.secretValues(secret),
     );
   }
 
-  async findCredential(mechanism: Mechanism, publicId: string): Promise<CredentialRecord | undefined> {
+  async findCredential(mechanism: Mechanism, publicId: string): Promise<Types.CredentialRecord | undefined> {
     const [row] = await this.#query(
       'SELECT * FROM payauth_credentials WHERE mechanism = $1 AND public_id = $2',
       [mechanism, publicId],
     );
-    return row ? toCredential(row) : undefined;
+    return row ? Rows.toCredential(row) : undefined;
   }
 
-  async getCredential(id: string): Promise<CredentialRecord | undefined> {
+  async getCredential(id: string): Promise<Types.CredentialRecord | undefined> {
     const [row] = await this.#query('SELECT * FROM payauth_credentials WHERE id = $1', [id]);
-    return row ? toCredential(row) : undefined;
+    return row ? Rows.toCredential(row) : undefined;
   }
 
   async listCredentials(
     filter: { partnerId?: string; mechanism?: Mechanism } = {},
-  ): Promise<CredentialRecord[]> {
+  ): Promise<Types.CredentialRecord[]> {
     const rows = await this.#query(
       'SELECT * FROM payauth_credentials WHERE ($1::text IS NULL OR partner_id = $1) AND ($2::text IS NULL OR mechanism = $2) ORDER BY created_at, id',
       [filter.partnerId ?? null, filter.mechanism ?? null],
     );
-    return rows.map(toCredential);
+    return rows.map(Rows.toCredential);
   }
 
   async revokeCredential(id: string, at: number): Promise<boolean> {
@@ -247,26 +187,30 @@ export class PostgresStore implements PayauthStore {
 
   async rotateSecret(
     credentialId: string,
-    kind: SecretKind,
-    oldNotAfter: number,
-    secret: SecretRecord,
-  ): Promise<void> {
+    kind: Types.SecretKind,
+    until: number,
+    secret: Types.SecretRecord,
+  ) {
     await this.#transaction(async (client) => {
       await client.query(
         'UPDATE payauth_secrets SET not_after = $1 WHERE credential_id = $2 AND kind = $3 AND (not_after IS NULL OR not_after > $1)',
-        [oldNotAfter, credentialId, kind],
+        [until, credentialId, kind],
       );
       await this.#insertSecret(client, secret);
       await this.#bump(client, credentialId);
     });
   }
 
-  async listSecrets(credentialId: string, now: number, kind?: SecretKind): Promise<SecretRecord[]> {
+  async listSecrets(
+    credentialId: string,
+    now: number,
+    kind?: Types.SecretKind,
+  ): Promise<Types.SecretRecord[]> {
     const rows = await this.#query(
       'SELECT * FROM payauth_secrets WHERE credential_id = $1 AND (not_after IS NULL OR not_after > $2) AND ($3::text IS NULL OR kind = $3) ORDER BY not_before DESC, created_at DESC',
       [credentialId, now, kind ?? null],
     );
-    return rows.map(toSecret);
+    return rows.map(Rows.toSecret);
   }
 
   async changeCounter(): Promise<number> {
@@ -274,15 +218,17 @@ export class PostgresStore implements PayauthStore {
     return Number(row!.value);
   }
 
-  async putSigningKey(key: SigningKeyRecord): Promise<void> {
+  async putSigningKey(key: Types.SigningKeyRecord): Promise<void> {
     await this.#query(
       'INSERT INTO payauth_signing_keys (kid, private_key, created_at, retired_at) VALUES ($1, $2, $3, $4) ON CONFLICT (kid) DO NOTHING',
       [key.kid, key.privateKeyCiphertext, key.createdAt, key.retiredAt ?? null],
     );
   }
 
-  async listSigningKeys(): Promise<SigningKeyRecord[]> {
-    return (await this.#query('SELECT * FROM payauth_signing_keys ORDER BY created_at')).map(toSigningKey);
+  async listSigningKeys(): Promise<Types.SigningKeyRecord[]> {
+    return (await this.#query('SELECT * FROM payauth_signing_keys ORDER BY created_at')).map(
+      Rows.toSigningKey,
+    );
   }
 
   async retireSigningKey(kid: string, at: number): Promise<void> {
@@ -292,7 +238,7 @@ export class PostgresStore implements PayauthStore {
     );
   }
 
-  async putAccounts(partnerId: string, accounts: Account[]): Promise<void> {
+  async putAccounts(partnerId: string, accounts: Types.Account[]): Promise<void> {
     await this.#transaction(async (client) => {
       await client.query('DELETE FROM payauth_accounts WHERE partner_id = $1', [partnerId]);
       for (const [position, account] of accounts.entries()) {
@@ -304,7 +250,7 @@ export class PostgresStore implements PayauthStore {
     });
   }
 
-  async listAccounts(partnerId: string): Promise<Account[]> {
+  async listAccounts(partnerId: string): Promise<Types.Account[]> {
     const rows = await this.#query(
       'SELECT body FROM payauth_accounts WHERE partner_id = $1 ORDER BY position',
       [partnerId],
@@ -348,28 +294,28 @@ export class PostgresStore implements PayauthStore {
     return row ? (row.amount as string) : undefined;
   }
 
-  async appendAudit(events: AuditEvent[]): Promise<void> {
+  async appendAudit(events: Types.AuditEvent[]): Promise<void> {
     if (events.length === 0) return;
     // One multi-row INSERT per batch (at most 1000 rows, 9000 parameters).
     for (let start = 0; start < events.length; start += 1000) {
       const batch = events.slice(start, start + 1000);
       const values: unknown[] = [];
       const tuples = batch.map((event, index) => {
-        values.push(...auditValues(event));
-        return `(${AUDIT_COLUMNS.map((_, column) => `$${index * AUDIT_COLUMNS.length + column + 1}`).join(', ')})`;
+        values.push(...Rows.auditValues(event));
+        return `(${Rows.AUDIT_COLUMNS.map((_, column) => `$${index * Rows.AUDIT_COLUMNS.length + column + 1}`).join(', ')})`;
       });
       await this.#query(
-        `INSERT INTO payauth_audit (${AUDIT_COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}`,
+        `INSERT INTO payauth_audit (${Rows.AUDIT_COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}`,
         values,
       );
     }
   }
 
-  async listAudit(filter: { since?: number; limit?: number } = {}): Promise<StoredAuditEvent[]> {
+  async listAudit(filter: { since?: number; limit?: number } = {}): Promise<Types.StoredAuditEvent[]> {
     const rows = await this.#query(
       'SELECT * FROM payauth_audit WHERE at >= $1 ORDER BY sequence DESC LIMIT $2',
       [filter.since ?? 0, filter.limit ?? 1000],
     );
-    return rows.reverse().map(toAuditEvent);
+    return rows.reverse().map(Rows.toAuditEvent);
   }
 }

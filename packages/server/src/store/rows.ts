@@ -2,6 +2,7 @@ import type { Mechanism } from '@payauth/core';
 import type {
   AuditEvent,
   CredentialRecord,
+  Partner,
   SecretKind,
   SecretRecord,
   SigningKeyRecord,
@@ -10,6 +11,11 @@ import type {
 
 /** A row as a SQL driver returns it (snake_case columns; SQLite and PostgreSQL share the column names). */
 export type Row = Record<string, unknown>;
+
+/** A partner row. */
+export function toPartner(row: Row): Partner {
+  return { id: row.id as string, name: row.name as string, createdAt: Number(row.created_at) };
+}
 
 /** A credential row (options as JSON text in SQLite, as an object from PostgreSQL's JSONB). */
 export function toCredential(row: Row): CredentialRecord {
@@ -33,10 +39,10 @@ export function toSecret(row: Row): SecretRecord {
     id: row.id as string,
     credentialId: row.credential_id as string,
     kind: row.kind as SecretKind,
+    createdAt: Number(row.created_at),
     value: row.value as string,
     notBefore: Number(row.not_before),
     ...(row.not_after === null ? {} : { notAfter: Number(row.not_after) }),
-    createdAt: Number(row.created_at),
   };
 }
 
@@ -91,5 +97,35 @@ export function auditValues(event: AuditEvent): Array<string | number | null> {
     event.address,
     event.requestId,
     event.count ?? 1,
+  ];
+}
+
+/** A secret's column values, in the order `id, credential_id, kind, value, not_before, not_after, created_at`. */
+export function secretValues(secret: SecretRecord): Array<string | number | null> {
+  return [
+    secret.id,
+    secret.credentialId,
+    secret.kind,
+    secret.value,
+    secret.notBefore,
+    secret.notAfter ?? null,
+    secret.createdAt,
+  ];
+}
+
+/**
+ * A credential's column values, in the order `id, partner_id, mechanism, public_id, status, created_at, revoked_at,
+ * options` (options as JSON text; PostgreSQL casts it to JSONB).
+ */
+export function credentialValues(credential: CredentialRecord): Array<string | number | null> {
+  return [
+    credential.id,
+    credential.partnerId,
+    credential.mechanism,
+    credential.publicId,
+    credential.status,
+    credential.createdAt,
+    credential.revokedAt ?? null,
+    JSON.stringify(credential.options),
   ];
 }

@@ -1,54 +1,11 @@
 import { DatabaseSync } from 'node:sqlite';
 import type { Mechanism } from '@payauth/core';
 import { StoreConflictError } from './errors.ts';
-import {
-  AUDIT_COLUMNS,
-  auditValues,
-  type Row,
-  toAuditEvent,
-  toCredential,
-  toSecret,
-  toSigningKey,
-} from './rows.ts';
-import type {
-  Account,
-  AuditEvent,
-  CredentialRecord,
-  Partner,
-  PayauthStore,
-  SecretKind,
-  SecretRecord,
-  SigningKeyRecord,
-  StoredAuditEvent,
-} from './types.ts';
+import * as Rows from './rows.ts';
+import { schemaMigrations } from './schema.ts';
+import type * as Types from './types.ts';
 
-/**
- * Schema migrations, applied in order; `PRAGMA user_version` records how many ran. Never edit a shipped one:
- * append a new one.
- */
-export const SQLITE_MIGRATIONS: readonly string[] = [
-  `CREATE TABLE partners (id TEXT PRIMARY KEY, name TEXT NOT NULL, created_at INTEGER NOT NULL);
-   CREATE TABLE credentials (
-     id TEXT PRIMARY KEY, partner_id TEXT NOT NULL REFERENCES partners(id), mechanism TEXT NOT NULL,
-     public_id TEXT NOT NULL, status TEXT NOT NULL, created_at INTEGER NOT NULL, revoked_at INTEGER,
-     options TEXT NOT NULL DEFAULT '{}', UNIQUE (mechanism, public_id));
-   CREATE TABLE secrets (
-     id TEXT PRIMARY KEY, credential_id TEXT NOT NULL REFERENCES credentials(id), kind TEXT NOT NULL,
-     value TEXT NOT NULL, not_before INTEGER NOT NULL, not_after INTEGER, created_at INTEGER NOT NULL);
-   CREATE INDEX secrets_by_credential ON secrets (credential_id);
-   CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
-   INSERT INTO counters VALUES ('credentials', 0);
-   CREATE TABLE signing_keys (kid TEXT PRIMARY KEY, private_key TEXT NOT NULL, created_at INTEGER NOT NULL, retired_at INTEGER);
-   CREATE TABLE accounts (id TEXT PRIMARY KEY, partner_id TEXT NOT NULL, body TEXT NOT NULL, position INTEGER NOT NULL);
-   CREATE INDEX accounts_by_partner ON accounts (partner_id, position);
-   CREATE TABLE users (partner_id TEXT NOT NULL, position INTEGER NOT NULL, body TEXT NOT NULL, PRIMARY KEY (partner_id, position));
-   CREATE TABLE balances (partner_id TEXT NOT NULL, currency TEXT NOT NULL, amount TEXT NOT NULL, PRIMARY KEY (partner_id, currency));
-   CREATE TABLE audit (
-     sequence INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, mechanism TEXT NOT NULL, public_id TEXT,
-     credential_id TEXT, outcome TEXT NOT NULL, reason TEXT NOT NULL, address TEXT NOT NULL, request_id TEXT NOT NULL);
-   CREATE INDEX audit_by_time ON audit (at);`,
-  'ALTER TABLE audit ADD COLUMN count INTEGER NOT NULL DEFAULT 1;',
-];
+const MIGRATIONS = schemaMigrations('sqlite');
 
 /**
  * The embedded default store: SQLite through `node:sqlite` (no native build, ~241k indexed lookups/s here),
@@ -59,7 +16,7 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
  * const store = new SqliteStore('./payauth.db'); await store.migrate()
  * ```
  */
-export class SqliteStore implements PayauthStore {
+export class SqliteStore implements Types.PayauthStore {
   readonly #db: DatabaseSync;
   readonly #statements = new Map<string, ReturnType<DatabaseSync['prepare']>>();
 
@@ -97,10 +54,10 @@ export class SqliteStore implements PayauthStore {
   }
 
   async migrate(): Promise<void> {
-    const version = Number((this.#db.prepare('PRAGMA user_version').get() as Row).user_version);
-    for (let index = version; index < SQLITE_MIGRATIONS.length; index++) {
+    const version = Number((this.#db.prepare('PRAGMA user_version').get() as Rows.Row).user_version);
+    for (let index = version; index < MIGRATIONS.length; index++) {
       this.#transaction(() => {
-        this.#db.exec(SQLITE_MIGRATIONS[index]!);
+        this.#db.exec(MIGRATIONS[index]!);
         this.#db.exec(`PRAGMA user_version = ${index + 1}`);
       });
     }
@@ -110,37 +67,26 @@ export class SqliteStore implements PayauthStore {
     if (this.#db.isOpen) this.#db.close();
   }
 
-  async ensurePartner(partner: Partner): Promise<Partner> {
+  async ensurePartner(partner: Types.Partner): Promise<Types.Partner> {
     this.#statement(
       'INSERT INTO partners (id, name, created_at) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING',
     ).run(partner.id, partner.name, partner.createdAt);
-    const row = this.#statement('SELECT * FROM partners WHERE id = ?').get(partner.id) as Row;
-    return { id: row.id as string, name: row.name as string, createdAt: Number(row.created_at) };
+    const row = this.#statement('SELECT * FROM partners WHERE id = ?').get(partner.id) as Rows.Row;
+    return Rows.toPartner(row);
   }
 
-  async listPartners(): Promise<Partner[]> {
-    return (this.#statement('SELECT * FROM partners ORDER BY created_at, id').all() as Row[]).map((row) => ({
-      id: row.id as string,
-      name: row.name as string,
-      createdAt: Number(row.created_at),
-    }));
+  async listPartners(): Promise<Types.Partner[]> {
+    return (this.#statement('SELECT * FROM partners ORDER BY created_at, id').all() as Rows.Row[]).map(
+      Rows.toPartner,
+    );
   }
 
-  async createCredential(credential: CredentialRecord, secrets: SecretRecord[]): Promise<void> {
+  async createCredential(credential: Types.CredentialRecord, secrets: Types.SecretRecord[]): Promise<void> {
     try {
       this.#transaction(() => {
         this.#statement(
           'INSERT INTO credentials (id, partner_id, mechanism, public_id, status, created_at, revoked_at, options) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-        ).run(
-          credential.id,
-          credential.partnerId,
-          credential.mechanism,
-          credential.publicId,
-          credential.status,
-          credential.createdAt,
-          credential.revokedAt ?? null,
-          JSON.stringify(credential.options),
-        );
+        ).run(...Rows.credentialValues(credential));
         for (const secret of secrets) this.#insertSecret(secret);
         this.#bumpCounter();
       });
@@ -154,40 +100,32 @@ export class SqliteStore implements PayauthStore {
     }
   }
 
-  #insertSecret(secret: SecretRecord): void {
+  #insertSecret(secret: Types.SecretRecord): void {
     this.#statement(
       'INSERT INTO secrets (id, credential_id, kind, value, not_before, not_after, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    ).run(
-      secret.id,
-      secret.credentialId,
-      secret.kind,
-      secret.value,
-      secret.notBefore,
-      secret.notAfter ?? null,
-      secret.createdAt,
-    );
+    ).run(...Rows.secretValues(secret));
   }
 
-  async findCredential(mechanism: Mechanism, publicId: string): Promise<CredentialRecord | undefined> {
+  async findCredential(mechanism: Mechanism, publicId: string): Promise<Types.CredentialRecord | undefined> {
     const row = this.#statement('SELECT * FROM credentials WHERE mechanism = ? AND public_id = ?').get(
       mechanism,
       publicId,
-    ) as Row | undefined;
-    return row ? toCredential(row) : undefined;
+    ) as Rows.Row | undefined;
+    return row ? Rows.toCredential(row) : undefined;
   }
 
-  async getCredential(id: string): Promise<CredentialRecord | undefined> {
-    const row = this.#statement('SELECT * FROM credentials WHERE id = ?').get(id) as Row | undefined;
-    return row ? toCredential(row) : undefined;
+  async getCredential(id: string): Promise<Types.CredentialRecord | undefined> {
+    const row = this.#statement('SELECT * FROM credentials WHERE id = ?').get(id) as Rows.Row | undefined;
+    return row ? Rows.toCredential(row) : undefined;
   }
 
   async listCredentials(
     filter: { partnerId?: string; mechanism?: Mechanism } = {},
-  ): Promise<CredentialRecord[]> {
+  ): Promise<Types.CredentialRecord[]> {
     const rows = this.#statement(
       'SELECT * FROM credentials WHERE (?1 IS NULL OR partner_id = ?1) AND (?2 IS NULL OR mechanism = ?2) ORDER BY created_at, id',
-    ).all(filter.partnerId ?? null, filter.mechanism ?? null) as Row[];
-    return rows.map(toCredential);
+    ).all(filter.partnerId ?? null, filter.mechanism ?? null) as Rows.Row[];
+    return rows.map(Rows.toCredential);
   }
 
   async revokeCredential(id: string, at: number): Promise<boolean> {
@@ -205,40 +143,44 @@ export class SqliteStore implements PayauthStore {
 
   async rotateSecret(
     credentialId: string,
-    kind: SecretKind,
-    oldNotAfter: number,
-    secret: SecretRecord,
-  ): Promise<void> {
+    kind: Types.SecretKind,
+    until: number,
+    secret: Types.SecretRecord,
+  ) {
     this.#transaction(() => {
       this.#statement(
         'UPDATE secrets SET not_after = ? WHERE credential_id = ? AND kind = ? AND (not_after IS NULL OR not_after > ?)',
-      ).run(oldNotAfter, credentialId, kind, oldNotAfter);
+      ).run(until, credentialId, kind, until);
       this.#insertSecret(secret);
       this.#bumpCounter();
     });
   }
 
-  async listSecrets(credentialId: string, now: number, kind?: SecretKind): Promise<SecretRecord[]> {
+  async listSecrets(
+    credentialId: string,
+    now: number,
+    kind?: Types.SecretKind,
+  ): Promise<Types.SecretRecord[]> {
     const rows = this.#statement(
       'SELECT * FROM secrets WHERE credential_id = ? AND (not_after IS NULL OR not_after > ?) AND (?3 IS NULL OR kind = ?3) ORDER BY not_before DESC, created_at DESC',
-    ).all(credentialId, now, kind ?? null) as Row[];
-    return rows.map(toSecret);
+    ).all(credentialId, now, kind ?? null) as Rows.Row[];
+    return rows.map(Rows.toSecret);
   }
 
   async changeCounter(): Promise<number> {
-    const row = this.#statement("SELECT value FROM counters WHERE name = 'credentials'").get() as Row;
+    const row = this.#statement("SELECT value FROM counters WHERE name = 'credentials'").get() as Rows.Row;
     return Number(row.value);
   }
 
-  async putSigningKey(key: SigningKeyRecord): Promise<void> {
+  async putSigningKey(key: Types.SigningKeyRecord): Promise<void> {
     this.#statement(
       'INSERT INTO signing_keys (kid, private_key, created_at, retired_at) VALUES (?, ?, ?, ?)',
     ).run(key.kid, key.privateKeyCiphertext, key.createdAt, key.retiredAt ?? null);
   }
 
-  async listSigningKeys(): Promise<SigningKeyRecord[]> {
-    return (this.#statement('SELECT * FROM signing_keys ORDER BY created_at').all() as Row[]).map(
-      toSigningKey,
+  async listSigningKeys(): Promise<Types.SigningKeyRecord[]> {
+    return (this.#statement('SELECT * FROM signing_keys ORDER BY created_at').all() as Rows.Row[]).map(
+      Rows.toSigningKey,
     );
   }
 
@@ -249,7 +191,7 @@ export class SqliteStore implements PayauthStore {
     );
   }
 
-  async putAccounts(partnerId: string, accounts: Account[]): Promise<void> {
+  async putAccounts(partnerId: string, accounts: Types.Account[]): Promise<void> {
     this.#transaction(() => {
       this.#statement('DELETE FROM accounts WHERE partner_id = ?').run(partnerId);
       accounts.forEach((account, position) => {
@@ -263,10 +205,10 @@ export class SqliteStore implements PayauthStore {
     });
   }
 
-  async listAccounts(partnerId: string): Promise<Account[]> {
+  async listAccounts(partnerId: string): Promise<Types.Account[]> {
     const rows = this.#statement('SELECT body FROM accounts WHERE partner_id = ? ORDER BY position').all(
       partnerId,
-    ) as Row[];
+    ) as Rows.Row[];
     return rows.map((row) => JSON.parse(row.body as string));
   }
 
@@ -286,7 +228,7 @@ export class SqliteStore implements PayauthStore {
   async listUsers(partnerId: string): Promise<Array<Record<string, string>>> {
     const rows = this.#statement('SELECT body FROM users WHERE partner_id = ? ORDER BY position').all(
       partnerId,
-    ) as Row[];
+    ) as Rows.Row[];
     return rows.map((row) => JSON.parse(row.body as string));
   }
 
@@ -300,25 +242,25 @@ export class SqliteStore implements PayauthStore {
     const row = this.#statement('SELECT amount FROM balances WHERE partner_id = ? AND currency = ?').get(
       partnerId,
       currency,
-    ) as Row | undefined;
+    ) as Rows.Row | undefined;
     return row ? (row.amount as string) : undefined;
   }
 
-  async appendAudit(events: AuditEvent[]): Promise<void> {
+  async appendAudit(events: Types.AuditEvent[]): Promise<void> {
     if (events.length === 0) return;
     this.#transaction(() => {
       const insert = this.#statement(
-        `INSERT INTO audit (${AUDIT_COLUMNS.join(', ')}) VALUES (${AUDIT_COLUMNS.map(() => '?').join(', ')})`,
+        `INSERT INTO audit (${Rows.AUDIT_COLUMNS.join(', ')}) VALUES (${Rows.AUDIT_COLUMNS.map(() => '?').join(', ')})`,
       );
-      for (const event of events) insert.run(...auditValues(event));
+      for (const event of events) insert.run(...Rows.auditValues(event));
     });
   }
 
-  async listAudit(filter: { since?: number; limit?: number } = {}): Promise<StoredAuditEvent[]> {
+  async listAudit(filter: { since?: number; limit?: number } = {}): Promise<Types.StoredAuditEvent[]> {
     const rows = this.#statement('SELECT * FROM audit WHERE at >= ? ORDER BY sequence DESC LIMIT ?').all(
       filter.since ?? 0,
       filter.limit ?? 1000,
-    ) as Row[];
-    return rows.reverse().map(toAuditEvent);
+    ) as Rows.Row[];
+    return rows.reverse().map(Rows.toAuditEvent);
   }
 }
