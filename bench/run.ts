@@ -22,9 +22,10 @@ const groups: Record<string, () => Promise<Row[]>> = {
   replay: async () => (await import('./groups/replay.ts')).runReplay(),
   profiles: async () => (await import('./groups/profiles.ts')).runProfiles(),
   adapters: async () => (await import('./groups/adapters.ts')).runAdapters(),
+  multicore: async () => (await import('./groups/multicore.ts')).runMulticore(),
 };
 /** Groups that `npm run bench` without names leaves out (long, or comparing branches). */
-const optional = new Set(['replay', 'profiles']);
+const optional = new Set(['replay', 'profiles', 'multicore']);
 
 const requested = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const unknown = requested.filter((name) => !(name in groups));

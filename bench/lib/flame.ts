@@ -208,6 +208,7 @@ export function flameGraph(profile: CpuProfile, kept: number[], title: string): 
   ).join('');
   return `<?xml version="1.0" encoding="UTF-8"?>
 <svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="monospace" font-size="11">
+<title>${escapeXml(title)}</title>
 <rect width="100%" height="100%" fill="#ffffff"/>
 <text x="10" y="16" font-size="14">${escapeXml(title)}</text>
 ${rects.join('\n')}

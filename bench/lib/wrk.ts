@@ -84,13 +84,13 @@ export function writePool(pool: readonly PooledRequest[]): { path: string; remov
 }
 
 /**
- * Runs wrk (one thread, pinned to `core` with taskset) against `base` for `seconds`, rotating through `pool`.
+ * Runs wrk (one thread, pinned to `core` — or a list such as '0,1' — with taskset) against `base` for `seconds`, rotating through `pool`.
  * Bounded: wrk stops by itself after the duration; the child is killed if it overruns by 30 s.
  */
 export async function runWrk(
   base: string,
   pool: readonly PooledRequest[],
-  options: { seconds: number; connections?: number; core?: number },
+  options: { seconds: number; connections?: number; core?: number | string },
 ): Promise<WrkResult> {
   ensureWrk();
   const url = new URL(base);

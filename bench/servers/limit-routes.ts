@@ -31,23 +31,30 @@ export function endpointLimits(limits: Limits): Record<string, (body: string) =>
   };
 }
 
-/** Mounts the limits on a Fastify app whose content-type parser gives raw string bodies (payauth's does). */
+/**
+ * Mounts the limits on a Fastify app, in their own scope with a raw-string body parser (as payauth's plugin reads
+ * bodies), so that the kernels get the body as sent.
+ */
 export function mountFastifyLimits(app: FastifyInstance, limits: Limits): void {
-  for (const [path, passes] of Object.entries(guardLimits(limits))) {
-    app.get(path, async (request, reply) =>
-      passes((name) => one(request.headers[name]))
-        ? reply.code(200).headers({ 'content-type': JSON_TYPE }).send(BODY)
-        : reply.code(401).headers({ 'content-type': JSON_TYPE }).send(REFUSED),
-    );
-  }
-  for (const [path, kernel] of Object.entries(endpointLimits(limits))) {
-    app.post(path, async (request, reply) => {
-      const answer = kernel(request.body as string);
-      return answer === undefined
-        ? reply.code(401).headers({ 'content-type': JSON_TYPE }).send(REFUSED)
-        : reply.code(200).headers({ 'content-type': JSON_TYPE, 'cache-control': 'no-store' }).send(answer);
-    });
-  }
+  app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+    for (const [path, passes] of Object.entries(guardLimits(limits))) {
+      scope.get(path, async (request, reply) =>
+        passes((name) => one(request.headers[name]))
+          ? reply.code(200).headers({ 'content-type': JSON_TYPE }).send(BODY)
+          : reply.code(401).headers({ 'content-type': JSON_TYPE }).send(REFUSED),
+      );
+    }
+    for (const [path, kernel] of Object.entries(endpointLimits(limits))) {
+      scope.post(path, async (request, reply) => {
+        const answer = kernel(request.body as string);
+        return answer === undefined
+          ? reply.code(401).headers({ 'content-type': JSON_TYPE }).send(REFUSED)
+          : reply.code(200).headers({ 'content-type': JSON_TYPE, 'cache-control': 'no-store' }).send(answer);
+      });
+    }
+  });
 }
 
 export { BODY, JSON_TYPE, REFUSED };
