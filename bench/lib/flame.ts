@@ -66,7 +66,12 @@ const SOCKET_WRITE = new Set(['writeUtf8String', 'writeLatin1String', 'writev', 
 function categoryOf(frame: Frame): Category | undefined {
   const { functionName: name, url } = frame;
   if (name === '(garbage collector)') return 'GC';
-  if (url.startsWith('node:internal/crypto') || (url === '' && CRYPTO_NATIVE.has(name))) return 'crypto';
+  if (
+    url.startsWith('node:internal/crypto') ||
+    url === 'node:crypto' ||
+    (url === '' && CRYPTO_NATIVE.has(name))
+  )
+    return 'crypto';
   if (url.includes('/server/src/audit/')) return 'audit';
   if (
     url.includes('/server/src/state/') ||

@@ -64,6 +64,8 @@ export interface SaturatedFacts {
   readonly busyMachine: boolean;
   readonly loadBefore: number[];
   readonly otherCores: number[];
+  /** Socket errors and timeouts wrk saw, over every run of both sides. */
+  readonly socketErrors: number;
 }
 
 /** A row comparing a candidate's saturated runs with a baseline's (both interleaved in the same run). */
@@ -99,6 +101,7 @@ export function compareSaturated(
     busyMachine: all.some((m) => m.otherCores > BUSY_MACHINE),
     loadBefore: all.map((m) => round(m.loadBefore)),
     otherCores: all.map((m) => round(m.otherCores)),
+    socketErrors: all.reduce((sum, m) => sum + m.errors, 0),
   };
 }
 
