@@ -7,6 +7,8 @@
 
 export * from './api-key/api-key.ts';
 export * from './app-token/app-token.ts';
+export * from './diagnose/advice.ts';
+export * from './diagnose/bodies.ts';
 export * from './diagnose/diagnose.ts';
 export * from './diagnose/messages.ts';
 export * from './encoding/base64url.ts';
@@ -14,6 +16,7 @@ export * from './errors/codes.ts';
 export * from './errors/errors.ts';
 export * from './errors/responses.ts';
 export * from './hmac/hmac.ts';
+export * from './ids.ts';
 export * from './private-key-jwt/assertion.ts';
 export * from './private-key-jwt/thumbprints.ts';
 export * from './redact.ts';

@@ -1,4 +1,4 @@
-import { createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync, sign } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { codeOf } from '../../../../test/support/code-of.ts';
 import { RejectionError } from '../errors/errors.ts';
@@ -52,6 +52,19 @@ describe('access tokens', () => {
     expect(codeOf(() => verifyAccessToken(`${token.slice(0, -2)}xx`, { keys, issuer, now }))).toBe(
       'ERR_TOKEN_INVALID',
     );
+  });
+
+  it('refuses a token whose header has crit (RFC 7515 §4.1.11), even when correctly signed', () => {
+    const [, payloadPart] = token.split('.') as [string, string];
+    const header = Buffer.from(
+      JSON.stringify({ alg: 'RS256', typ: 'at+jwt', kid: key.kid, crit: ['exp'] }),
+    ).toString('base64url');
+    const signature = sign('sha256', Buffer.from(`${header}.${payloadPart}`), key.privateKey).toString(
+      'base64url',
+    );
+    expect(
+      codeOf(() => verifyAccessToken(`${header}.${payloadPart}.${signature}`, { keys, issuer, now })),
+    ).toBe('ERR_TOKEN_INVALID');
   });
 
   it('the error never echoes the token', () => {

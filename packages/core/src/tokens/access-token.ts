@@ -123,6 +123,10 @@ export function verifyAccessToken(
   if (header === null || claims === null || typeof claims !== 'object') {
     throw new RejectionError('ERR_TOKEN_INVALID', 'the token does not decode');
   }
+  // RFC 7515 §4.1.11: no `crit` extension is understood, so a token naming one is refused.
+  if ((header as { crit?: unknown }).crit !== undefined) {
+    throw new RejectionError('ERR_TOKEN_INVALID', 'the header has a crit parameter');
+  }
   const key = typeof header.kid === 'string' ? options.keys.get(header.kid) : undefined;
   // The algorithm is the key's, never the header's choice: a header naming another one is refused.
   if (key === undefined || header.alg !== accessTokenAlgorithm(key)) {

@@ -2,6 +2,7 @@ import {
   CLIENT_ASSERTION_TYPE,
   type DecodedAssertion,
   decodeClientAssertion,
+  isValidPublicId,
   RejectionError,
   verifyClientAssertion,
 } from '@payauth/core';
@@ -84,7 +85,7 @@ export function createPrivateKeyJwtEndpoint(
       }
       decoded = decodeClientAssertion(assertion);
       const sub = decoded.payload.sub;
-      if (typeof sub !== 'string' || sub.length === 0 || sub.length > 256) {
+      if (!isValidPublicId(sub)) {
         throw new RejectionError('ERR_ASSERTION_MALFORMED', 'sub is not a client_id');
       }
       clientId = sub;
