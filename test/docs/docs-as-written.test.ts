@@ -29,6 +29,17 @@ import { createDatabase, REDIS_URL } from '../support/services.ts';
 // other command must exit 0 — `payauth doctor` may exit 1, its verdict on a header — within a minute. curl runs with
 // `--fail-with-body` (from a .curlrc), so an HTTP error fails the command.
 
+/**
+ * Variables the docs ask the reader to set (docs/admin.md: `PAYAUTH_URL`, `PAYAUTH_ADMIN_TOKEN`): the sandbox's URL,
+ * and the admin token it was started with.
+ */
+function readerVariables(sandboxPort: number): Record<string, string> {
+  return { PAYAUTH_URL: `http://127.0.0.1:${sandboxPort}`, PAYAUTH_ADMIN_TOKEN: ADMIN_TOKEN };
+}
+
+/** The sandbox's admin token (docs/admin.md makes one with `openssl rand -hex 24`). */
+const ADMIN_TOKEN = 'docs-test-admin-token-0123456789abcdef';
+
 /** What the reader has and the test does not: text in a block → the value used here. */
 function placeholders(context: {
   sandboxPort: number;
@@ -214,12 +225,18 @@ beforeAll(async () => {
   sandboxPort = await freePort();
   // docs/examples read PAYAUTH_BASE_URL, the sandbox's URL (their default is http://127.0.0.1:8080).
   environment.PAYAUTH_BASE_URL = `http://127.0.0.1:${sandboxPort}`;
-  sandbox = spawn('bash', ['-c', `npx payauth serve --demo --port ${sandboxPort} --store ./payauth.db`], {
-    cwd: scratch,
-    env: environment,
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  Object.assign(environment, readerVariables(sandboxPort));
+  // The sandbox of `npm start`, with the admin API and /metrics on (docs/admin.md).
+  sandbox = spawn(
+    'bash',
+    ['-c', `npx payauth serve --demo --metrics --port ${sandboxPort} --store ./payauth.db`],
+    {
+      cwd: scratch,
+      env: environment,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`the sandbox did not start: ${output}`)), 60_000);
