@@ -13,6 +13,9 @@ const hasTaskset = (() => {
   }
 })();
 
+/** Node flags for every child: the workspace packages resolve to their TypeScript sources (`payauth-source`). */
+export const NODE_FLAGS = ['--conditions=payauth-source'];
+
 /** A child process started on one core (with `taskset` when the machine has it), its output collected. */
 export interface Running {
   readonly child: ChildProcess;
@@ -34,8 +37,8 @@ export async function startPinned(
 ): Promise<Running> {
   const command = hasTaskset ? 'taskset' : process.execPath;
   const commandArgs = hasTaskset
-    ? ['-c', String(core), process.execPath, script, ...args]
-    : [script, ...args];
+    ? ['-c', String(core), process.execPath, ...NODE_FLAGS, script, ...args]
+    : [...NODE_FLAGS, script, ...args];
   const child = spawn(command, commandArgs, {
     cwd: ROOT,
     env: { ...process.env, ...env },

@@ -2,6 +2,7 @@ import type { Mechanism, RejectionCode, Surface } from '@payauth/core';
 import { RejectionError, renderRejection } from '@payauth/core';
 import type { BudgetDecision, BudgetTicket } from './budget/failure-budget.ts';
 import type { AuthContext } from './context.ts';
+import type { ResolvedCredential } from './credentials/resolver.ts';
 import type { AuthRequest, NeutralResponse, Principal } from './http/types.ts';
 
 /** What the caller knew when it refused the request. */
@@ -118,6 +119,24 @@ export function rejectWith(
   facts: RejectionFacts,
 ): Promise<NeutralResponse> {
   return reject(context, request, new RejectionError(code, reason), facts);
+}
+
+/**
+ * The admission step of a token endpoint once the public id is read: the 429 when the caller is over its failure
+ * budget, else the credential (undefined when unknown: the resolver answers so for an id outside the one grammar
+ * without asking the store).
+ */
+export async function admit(
+  context: AuthContext,
+  request: AuthRequest,
+  mechanism: Mechanism,
+  facts: RejectionFacts & { readonly publicId: string },
+): Promise<
+  { refused: NeutralResponse } | { refused?: undefined; credential: ResolvedCredential | undefined }
+> {
+  const refused = await refuseOverBudget(context, request, facts);
+  if (refused) return { refused };
+  return { credential: await context.resolver.resolve(mechanism, facts.publicId) };
 }
 
 /**

@@ -106,6 +106,17 @@ describe('access tokens', () => {
     });
   });
 
+  it('gives every token its own 16-character id, across refills of the id pool', () => {
+    const ed = { kid: 'e1', privateKey: generateKeyPairSync('ed25519').privateKey };
+    const base = { iss: issuer, aud: `${issuer}/api-key`, sub: 'c', client_id: 'a', partner: 'p' } as const;
+    const ids = new Set<string>();
+    // 600 tokens: more than two pools of 256 ids.
+    for (let i = 0; i < 600; i++)
+      ids.add(signAccessToken({ ...base, mechanism: 'api-key' }, 60, ed, now).claims.jti);
+    expect(ids.size).toBe(600);
+    for (const id of ids) expect(id).toMatch(/^[A-Za-z0-9_-]{16}$/);
+  });
+
   it('publishes the public JWK only', () => {
     const jwk = publicJwk(key);
     expect(jwk).toMatchObject({ kty: 'RSA', kid: 'k1', alg: 'RS256', use: 'sig' });

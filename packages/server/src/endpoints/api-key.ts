@@ -2,8 +2,8 @@ import { type ApiKeyRequest, parseApiKeyRequest, RejectionError, verifyApiSecret
 import type { AuthContext } from '../context.ts';
 import { acceptedByAnyLive } from '../credentials/resolver.ts';
 import { jsonResponse, singleHeader } from '../http/headers.ts';
-import type { AuthRequest, NeutralResponse, RequestHandler } from '../http/types.ts';
-import { auditSuccess, type RejectionFacts, refuseInvalid, refuseOverBudget, reject } from '../rejection.ts';
+import type { RequestHandler } from '../http/types.ts';
+import { admit, auditSuccess, refuseInvalid, reject } from '../rejection.ts';
 
 const FACTS = { surface: 'api-key', mechanism: 'api-key' } as const;
 
@@ -25,11 +25,10 @@ export function createApiKeyEndpoint(context: AuthContext): RequestHandler {
     } catch (error) {
       return refuseInvalid(context, request, error, FACTS);
     }
-    const facts: RejectionFacts = { ...FACTS, publicId: body.apiKey };
-    const over = await refuseOverBudget(context, request, facts);
-    if (over) return over;
-    // The resolver answers "unknown" for an id outside the one grammar without asking the store.
-    const credential = await context.resolver.resolve('api-key', body.apiKey);
+    const facts = { ...FACTS, publicId: body.apiKey };
+    const admitted = await admit(context, request, 'api-key', facts);
+    if (admitted.refused) return admitted.refused;
+    const { credential } = admitted;
     const now = context.now();
     try {
       const verified =

@@ -9,8 +9,8 @@ import {
 import type { AuthContext } from '../context.ts';
 import { acceptedByAnyLive } from '../credentials/resolver.ts';
 import { jsonResponse, singleHeader } from '../http/headers.ts';
-import type { AuthRequest, NeutralResponse, RequestHandler } from '../http/types.ts';
-import { auditSuccess, type RejectionFacts, refuseInvalid, refuseOverBudget, reject } from '../rejection.ts';
+import type { RequestHandler } from '../http/types.ts';
+import { admit, auditSuccess, refuseInvalid, reject } from '../rejection.ts';
 
 const FACTS = { surface: 'app-token', mechanism: 'app-token' } as const;
 
@@ -52,18 +52,13 @@ export function createAppTokenEndpoint(context: AuthContext): RequestHandler {
     } catch (error) {
       return refuseInvalid(context, request, error, FACTS);
     }
-    const facts: RejectionFacts = { ...FACTS, publicId: body.application_id };
-    const over = await refuseOverBudget(context, request, facts);
-    if (over) return over;
-    // The resolver answers "unknown" for an id outside the one grammar without asking the store.
-    const credential = await context.resolver.resolve('app-token', body.application_id);
+    const facts = { ...FACTS, publicId: body.application_id };
+    const admitted = await admit(context, request, 'app-token', facts);
+    if (admitted.refused) return admitted.refused;
+    const { credential } = admitted;
     if (!credential) {
-      return reject(
-        context,
-        request,
-        new RejectionError('ERR_APP_TOKEN_APPLICATION_UNKNOWN', 'unknown application_id'),
-        facts,
-      );
+      const unknown = new RejectionError('ERR_APP_TOKEN_APPLICATION_UNKNOWN', 'unknown application_id');
+      return reject(context, request, unknown, facts);
     }
     const known = { ...facts, credentialId: credential.record.id };
     const now = context.now();

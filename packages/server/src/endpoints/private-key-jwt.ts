@@ -9,7 +9,7 @@ import {
 import type { AuthContext } from '../context.ts';
 import { jsonResponse, singleHeader } from '../http/headers.ts';
 import type { AuthRequest, NeutralResponse, RequestHandler } from '../http/types.ts';
-import { auditSuccess, type RejectionFacts, refuseInvalid, refuseOverBudget, reject } from '../rejection.ts';
+import { admit, auditSuccess, refuseInvalid, reject } from '../rejection.ts';
 
 const FACTS = { surface: 'private-key-jwt', mechanism: 'private-key-jwt' } as const;
 
@@ -97,10 +97,10 @@ export function createPrivateKeyJwtEndpoint(context: AuthContext): RequestHandle
     } catch (error) {
       return withChallenge(await refuseInvalid(context, request, error, FACTS), usedAuthorizationHeader);
     }
-    const facts: RejectionFacts = { ...FACTS, publicId: clientId };
-    const over = await refuseOverBudget(context, request, facts);
-    if (over) return over;
-    const credential = await context.resolver.resolve('private-key-jwt', clientId);
+    const facts = { ...FACTS, publicId: clientId };
+    const admitted = await admit(context, request, 'private-key-jwt', facts);
+    if (admitted.refused) return admitted.refused;
+    const { credential } = admitted;
     const now = context.now();
     let replayKey: string;
     let expiresAt: number;

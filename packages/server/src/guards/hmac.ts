@@ -48,15 +48,8 @@ export function createHmacGuard(context: AuthContext): (request: AuthRequest) =>
     const resolved = context.resolver.resolve('hmac', header.accessKey);
     const credential = resolved instanceof Promise ? await resolved : resolved;
     if (!credential) {
-      return {
-        ok: false,
-        response: await reject(
-          context,
-          request,
-          new RejectionError('ERR_HMAC_KEY_UNKNOWN', 'no credential has this access key'),
-          facts,
-        ),
-      };
+      const unknown = new RejectionError('ERR_HMAC_KEY_UNKNOWN', 'no credential has this access key');
+      return { ok: false, response: await reject(context, request, unknown, facts) };
     }
     const known = { ...facts, credentialId: credential.record.id };
     const now = context.now();
