@@ -112,8 +112,9 @@ interface Check {
   readonly compare?: boolean | 'status';
 }
 
+type Comparable = ReturnType<typeof comparable>;
 /** Answers by check (title and name) and view. */
-const results = new Map<string, Map<string, ReturnType<typeof comparable>[]>>();
+const results = new Map<string, Map<string, Comparable[]>>();
 
 function defineChecks(title: string, checks: readonly Check[]): void {
   describe(title, () => {
@@ -133,14 +134,14 @@ function defineChecks(title: string, checks: readonly Check[]): void {
               expect(answer.body, 'never a stack trace').not.toMatch(/at .*\.ts:\d+|Error:/);
               check.expect?.(answer, view);
             }
-            const byView = results.get(`${title}/${check.name}`) ?? new Map();
+            const byView = results.get(`${title}/${check.name}`) ?? new Map<string, Comparable[]>();
             byView.set(name, answers.map(comparable));
             results.set(`${title}/${check.name}`, byView);
           });
         }
         if (check.compare !== false && runOn.length > 1) {
           it('same bytes on every target', () => {
-            const byView = results.get(`${title}/${check.name}`)!;
+            const byView = results.get(`${title}/${check.name}`) ?? new Map<string, Comparable[]>();
             const reference = byView.get(runOn[0]!);
             expect(reference, `${runOn[0]} answered`).toBeDefined();
             for (const name of runOn.slice(1)) {
@@ -322,7 +323,16 @@ defineChecks("each document's example", [
       expect(JSON.parse(response.body).keys.length).toBeGreaterThan(0);
     },
   },
-  { name: 'GET /health', build: () => get('/health'), expect: (r) => expect(r.body).toBe('{"status":"ok"}') },
+  {
+    name: 'GET /health',
+    build: () => get('/health'),
+    // The audit trail's counters in it are each instance's own.
+    compare: 'status',
+    expect: (response) => {
+      expect(response.status).toBe(200);
+      expect(JSON.parse(response.body).status).toBe('ok');
+    },
+  },
   {
     name: "HEAD: the GET route's status and headers, no body",
     build: () => [
@@ -981,9 +991,10 @@ describe('store unreachable: 503 with Retry-After in each route’s documented s
     {
       name: 'GET /health says degraded',
       build: () => get('/health'),
+      compare: 'status',
       expect: (response) => {
         expect(response.status).toBe(503);
-        expect(response.body).toBe('{"status":"degraded"}');
+        expect(JSON.parse(response.body).status).toBe('degraded');
       },
     },
   ]);

@@ -49,22 +49,21 @@ export interface Target {
   close(): Promise<void>;
 }
 
-/** Builds an object whose methods all reject (or throw, for `sync` ones) with StoreUnavailableError while `down()`. */
-function switchable<T extends object>(target: T, down: () => boolean, sync: readonly string[] = []): T {
+/**
+ * Builds an object whose methods all reject with StoreUnavailableError while `down()`. The shared state's synchronous
+ * fast paths (`peekNow`, `reserveNow`: in-process memory only) are hidden meanwhile, so that callers take the
+ * asynchronous path a remote state (Redis) has, and see the outage there.
+ */
+function switchable<T extends object>(target: T, down: () => boolean): T {
   return new Proxy(target, {
     get(object, property) {
       const value = Reflect.get(object, property, object);
       if (typeof value !== 'function' || property === 'close' || property === 'constructor') {
         return typeof value === 'function' ? value.bind(object) : value;
       }
-      return (...args: unknown[]) => {
-        if (down()) {
-          const error = new StoreUnavailableError('test outage');
-          if (sync.includes(String(property))) throw error;
-          return Promise.reject(error);
-        }
-        return value.apply(object, args);
-      };
+      if (String(property).endsWith('Now') && down()) return undefined;
+      return (...args: unknown[]) =>
+        down() ? Promise.reject(new StoreUnavailableError('test outage')) : value.apply(object, args);
     },
   });
 }
@@ -75,7 +74,7 @@ async function payauthOptions(outage: Outage, directory: string): Promise<Payaut
   await store.migrate();
   return {
     store: switchable(store, () => outage.store),
-    redis: switchable(new MemorySharedState(), () => outage.state, ['peekNow']),
+    redis: switchable(new MemorySharedState(), () => outage.state),
     masterKey: randomBytes(32).toString('hex'),
     issuer: ISSUER,
     demo: true,

@@ -6,19 +6,11 @@ import { showPublicId } from './public-id.ts';
 import { queryValue } from './request.ts';
 import { adminError, adminJson } from './responses.ts';
 
-/** An audit row as the admin API answers it (`at` as an ISO date; never a secret). */
-export interface AdminAuditEvent {
-  readonly sequence: number;
+/** An audit row as the admin API answers it (`at` as an ISO date, `count` always present; never a secret). */
+export type AdminAuditEvent = Omit<StoredAuditEvent, 'at' | 'count'> & {
   readonly at: string;
-  readonly mechanism: StoredAuditEvent['mechanism'];
-  readonly publicId?: string;
-  readonly credentialId?: string;
-  readonly outcome: 'success' | 'failure';
-  readonly reason: string;
-  readonly address: string;
-  readonly requestId: string;
   readonly count: number;
-}
+};
 
 /** One bar of the chart: the attempts of one mechanism in one minute. */
 export interface MinuteStats {
@@ -48,8 +40,9 @@ function toAdminEvent(event: StoredAuditEvent): AdminAuditEvent {
     sequence: event.sequence,
     at: new Date(event.at).toISOString(),
     mechanism: event.mechanism,
-    ...(publicId === undefined ? {} : { publicId }),
-    ...(event.credentialId === undefined ? {} : { credentialId: event.credentialId }),
+    // Undefined fields are left out of the JSON answer.
+    publicId,
+    credentialId: event.credentialId,
     outcome: event.outcome,
     reason: event.reason,
     address: event.address,

@@ -51,8 +51,9 @@ export function toRejectionMessage(event: RejectionEvent): RejectionMessage {
       en: describeRejection(event.code, 'en') ?? event.reason,
       fr: describeRejection(event.code, 'fr') ?? event.reason,
     },
-    ...(publicId === undefined ? {} : { publicId }),
-    ...(event.credentialId === undefined ? {} : { credentialId: event.credentialId }),
+    // Undefined fields are left out of the JSON message.
+    publicId,
+    credentialId: event.credentialId,
     requestId: event.requestId,
     method: event.method,
     path: event.path,

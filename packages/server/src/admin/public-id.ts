@@ -1,7 +1,8 @@
 /**
  * The public id of an attempt as the admin API shows it. An id that matched a credential is shown whole; one that
  * matched none is cut to its first 4 characters and `…`, since an unknown "public id" is often a secret pasted in the
- * wrong field (API-money's FAQ: key and secret swapped), and the audit trail and stream must not spread it.
+ * wrong field (API-money's FAQ: key and secret swapped), and the audit trail and stream must not spread it. The
+ * server already records such ids as keyed fingerprints (`fp_…`, shown whole); the cut protects rows written before.
  *
  * @example
  * ```ts
@@ -12,6 +13,7 @@ export function showPublicId(
   publicId: string | undefined,
   credentialId: string | undefined,
 ): string | undefined {
-  if (publicId === undefined || credentialId !== undefined) return publicId;
+  if (publicId === undefined || credentialId !== undefined || /^fp_[\w-]{12}$/.test(publicId))
+    return publicId;
   return publicId.length <= 4 ? publicId : `${publicId.slice(0, 4)}…`;
 }
