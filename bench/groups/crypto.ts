@@ -191,7 +191,14 @@ export async function runCrypto(): Promise<Row[]> {
   const { privateKey: serverKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const serverPublic = createPublicKey(serverKey);
   const issued = signAccessToken(
-    { iss: 'http://x', sub: 'cred_1', partner: 'p', mechanism: 'api-key' },
+    {
+      iss: 'http://x',
+      aud: 'http://x/api-key',
+      sub: 'cred_1',
+      client_id: 'k',
+      partner: 'p',
+      mechanism: 'api-key',
+    },
     3600,
     { kid: 'k1', privateKey: serverKey },
     now,
@@ -209,7 +216,14 @@ export async function runCrypto(): Promise<Row[]> {
   const edKey = generateKeyPairSync('ed25519').privateKey;
   const edPublic = createPublicKey(edKey);
   const edToken = signAccessToken(
-    { iss: 'http://x', sub: 'cred_1', partner: 'p', mechanism: 'api-key' },
+    {
+      iss: 'http://x',
+      aud: 'http://x/api-key',
+      sub: 'cred_1',
+      client_id: 'k',
+      partner: 'p',
+      mechanism: 'api-key',
+    },
     3600,
     { kid: 'e1', privateKey: edKey },
     now,
@@ -232,14 +246,28 @@ export async function runCrypto(): Promise<Row[]> {
       compareOps(
         () =>
           signAccessToken(
-            { iss: 'http://x', sub: 'c', partner: 'p', mechanism: 'api-key' },
+            {
+              iss: 'http://x',
+              aud: 'http://x/api-key',
+              sub: 'c',
+              client_id: 'k',
+              partner: 'p',
+              mechanism: 'api-key',
+            },
             3600,
             { kid: 'e1', privateKey: edKey },
             now,
           ),
         () =>
           signAccessToken(
-            { iss: 'http://x', sub: 'c', partner: 'p', mechanism: 'api-key' },
+            {
+              iss: 'http://x',
+              aud: 'http://x/api-key',
+              sub: 'c',
+              client_id: 'k',
+              partner: 'p',
+              mechanism: 'api-key',
+            },
             3600,
             { kid: 'k1', privateKey: serverKey },
             now,

@@ -40,6 +40,8 @@ export interface TestServer {
 export async function startTestServer(
   options: Partial<Omit<PayauthServerOptions, 'store' | 'envelope' | 'issuer'>> & {
     storeFile?: boolean;
+    /** The public URL when clients reach the server through a proxy (default: its own http URL). */
+    publicUrl?: string;
   } = {},
 ): Promise<TestServer> {
   const directory = mkdtempSync(join(tmpdir(), 'payauth-test-'));
@@ -54,15 +56,16 @@ export async function startTestServer(
   );
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
+  const { publicUrl = url, storeFile: _storeFile, ...serverOptions } = options;
   const service = new CredentialService({ store, envelope, ...(options.now ? { now: options.now } : {}) });
-  const demo = await seedDemo({ service, store, directory, issuer: url });
+  const demo = await seedDemo({ service, store, directory, issuer: publicUrl });
   const server = await createPayauthServer({
     redis: new MemorySharedState(),
     logger: false,
-    ...options,
+    ...serverOptions,
     store,
     envelope,
-    issuer: url,
+    issuer: publicUrl,
   });
   await server.listen(port);
   return { server, url, demo, service, directory, storePath, close: () => server.close() };

@@ -32,6 +32,10 @@ export async function openStore(location: string, options: OpenStoreOptions = {}
   try {
     return await openServerStore(location, options);
   } catch (error) {
+    // Name the path as given (a typo is easier to see there), in one line: `--store ./typo.db: must be …`.
+    if (error instanceof InvalidOptionError && error.option === 'store') {
+      throw new UsageError(error.message.replace('"store"', `--store ${location}:`));
+    }
     return asUsageError(error);
   }
 }

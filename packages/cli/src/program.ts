@@ -1,5 +1,5 @@
 import { InvalidOptionError, KeyMaterialError, PayauthError } from '@payauth/core';
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, type Option } from 'commander';
 import { registerAssertion } from './commands/assertion.ts';
 import { registerAudit } from './commands/audit.ts';
 import { registerCall } from './commands/call.ts';
@@ -18,7 +18,11 @@ export function createProgram(io: Io = processIo): Command {
       'Both sides of the wire for payment API authentication: hmac, app-token, private-key-jwt, api-key.',
     )
     .version('0.1.0')
+    // The program's options (--version) only before a subcommand: after it, `sign hmac --version 1` is the
+    // subcommand's own option.
+    .enablePositionalOptions()
     .showHelpAfterError('(add --help for usage and examples)')
+    .showSuggestionAfterError(true)
     .configureOutput({ writeOut: (text) => io.stdout(text), writeErr: (text) => io.stderr(text) });
   registerSign(program, io);
   registerAssertion(program, io);
@@ -34,7 +38,36 @@ export function createProgram(io: Io = processIo): Command {
     for (const sub of command.commands) applyExit(sub);
   };
   applyExit(program);
+  checkMandatoryAfterUnknown(program);
   return program;
+}
+
+/**
+ * Commander checks required options before unknown ones, so `--acess-key` was reported as "required option
+ * '--access-key' not specified". Here the required options are checked in a `preAction` hook instead, which runs
+ * after the unknown-option check: a mistyped flag is reported as unknown, with the nearest name.
+ */
+function checkMandatoryAfterUnknown(program: Command): void {
+  const mandatory = new Map<Command, Option[]>();
+  const collect = (command: Command): void => {
+    const options = command.options.filter((option) => option.mandatory);
+    for (const option of options) option.mandatory = false;
+    if (options.length > 0) mandatory.set(command, options);
+    for (const sub of command.commands) collect(sub);
+  };
+  collect(program);
+  program.hook('preAction', (_program, action) => {
+    for (let command: Command | null = action; command; command = command.parent) {
+      for (const option of mandatory.get(command) ?? []) {
+        if (command.getOptionValue(option.attributeName()) === undefined) {
+          command.error(`error: required option '${option.flags}' not specified`, {
+            code: 'commander.missingMandatoryOptionValue',
+            exitCode: 1,
+          });
+        }
+      }
+    }
+  });
 }
 
 /**

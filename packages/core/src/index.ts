@@ -14,6 +14,7 @@ export * from './errors/codes.ts';
 export * from './errors/errors.ts';
 export * from './errors/responses.ts';
 export * from './hmac/hmac.ts';
+export * from './ids.ts';
 export * from './private-key-jwt/assertion.ts';
 export * from './private-key-jwt/thumbprints.ts';
 export * from './redact.ts';

@@ -24,6 +24,8 @@ export interface AuthContext {
   readonly now: () => number;
   /** Receives one line per rejection (code, reason, ids; never a secret). */
   readonly log: (entry: Record<string, unknown>) => void;
+  /** The keyed fingerprint (`fp_…`) that stands for an id nobody holds in logs, the audit trail and events. */
+  readonly fingerprint: (id: string) => string;
   /** Told of every refusal (the admin stream, metrics). */
   readonly rejections: RejectionListeners;
 }

@@ -48,10 +48,15 @@ export { createLogger, REDACTED_PATHS } from './logging.ts';
 export { createPayauth, type Payauth, type PayauthLogger, type PayauthOptions } from './payauth.ts';
 export type { RejectionEvent } from './rejection-events.ts';
 export { Envelope, loadMasterKey, MASTER_KEY_VARIABLE, parseMasterKey } from './secrets/envelope.ts';
-export { MemorySharedState } from './state/memory.ts';
+export { MEMORY_STATE_LIMITS, MemorySharedState } from './state/memory.ts';
 export { openSharedState } from './state/open.ts';
-export type { SharedState } from './state/types.ts';
-export { isConnectionFailure, StoreConflictError, StoreUnavailableError } from './store/errors.ts';
+export type { BudgetCounter, Reservation, SharedState } from './state/types.ts';
+export {
+  isConnectionFailure,
+  ReplayStoreFullError,
+  StoreConflictError,
+  StoreUnavailableError,
+} from './store/errors.ts';
 export { MemoryStore } from './store/memory.ts';
 export { isPostgresUrl, type OpenedStore, type OpenStoreOptions, openStore } from './store/open.ts';
 export { SqliteStore } from './store/sqlite.ts';

@@ -10,12 +10,14 @@ import { CredentialResolver } from './credentials/resolver.ts';
 import { CredentialService } from './credentials/service.ts';
 import { type DemoCredentials, seedDemo } from './demo/seed.ts';
 import { assertMechanism, createGuards, GUARD_SURFACE, type Guard } from './guards/authenticate.ts';
-import { withClock } from './http/dispatch.ts';
+import { refuseAmbiguous, withClock } from './http/dispatch.ts';
 import { renderFailure } from './http/failure.ts';
 import { createEndpointRoutes, createSandboxRoutes } from './http/routes.ts';
 import type { AuthRequest, GuardResult, Route } from './http/types.ts';
+import { releaseReservation } from './rejection.ts';
 import { type RejectionEvent, RejectionListeners } from './rejection-events.ts';
 import { Envelope, parseMasterKey } from './secrets/envelope.ts';
+import { createIdFingerprint } from './secrets/fingerprint.ts';
 import { MemorySharedState } from './state/memory.ts';
 import { openSharedState } from './state/open.ts';
 import type { SharedState } from './state/types.ts';
@@ -188,12 +190,14 @@ export async function createPayauth(options: PayauthOptions): Promise<Payauth> {
     ...(options.tokenAlgorithm === undefined ? {} : { algorithm: options.tokenAlgorithm }),
   });
   issuer.watch(options.keyReloadIntervalMs);
+  const logger = options.logger ?? false;
   const audit = new AuditRecorder({
     store,
+    log: logger === false ? () => {} : (entry) => logger.info(entry),
     ...(options.auditSuccesses ? { successes: options.auditSuccesses } : {}),
   });
-  const logger = options.logger ?? false;
   const rejections = new RejectionListeners();
+  const fingerprint = createIdFingerprint(envelope.deriveKey('public-id-fingerprint'));
   const context: AuthContext = {
     config,
     store,
@@ -201,11 +205,12 @@ export async function createPayauth(options: PayauthOptions): Promise<Payauth> {
     resolver,
     issuer,
     audit,
-    budget: new FailureBudget({ state, now, ...options.failureBudget }),
+    budget: new FailureBudget({ state, now, fingerprint, ...options.failureBudget }),
     envelope,
     now,
     log: logger === false ? () => {} : (entry) => logger.info(entry),
     rejections,
+    fingerprint,
   };
   const guards: Readonly<Record<Mechanism, Guard>> = createGuards(context);
   const routes: Route[] = createEndpointRoutes(context);
@@ -223,10 +228,13 @@ export async function createPayauth(options: PayauthOptions): Promise<Payauth> {
     async authenticate(mechanism, request) {
       assertMechanism(mechanism);
       const guard = guards[mechanism];
+      const ambiguous = refuseAmbiguous(context, request, GUARD_SURFACE[mechanism]);
+      if (ambiguous !== undefined) return { ok: false, response: withClock(context, ambiguous) };
       try {
         const result = await guard(request);
         return result.ok ? result : { ok: false, response: withClock(context, result.response) };
       } catch (error) {
+        releaseReservation(context, request);
         const failure = renderFailure(error, GUARD_SURFACE[mechanism], request.requestId);
         context.log(failure.log);
         return { ok: false, response: withClock(context, failure.response) };

@@ -1,5 +1,6 @@
 import type { Mechanism, RejectionCode, Surface } from '@payauth/core';
 import { RejectionError, renderRejection } from '@payauth/core';
+import type { BudgetDecision, BudgetTicket } from './budget/failure-budget.ts';
 import type { AuthContext } from './context.ts';
 import type { AuthRequest, NeutralResponse, Principal } from './http/types.ts';
 
@@ -16,10 +17,27 @@ export interface RejectionFacts {
   readonly retryAfterSeconds?: number;
 }
 
+/** The budget reservation of each request in flight (see {@link refuseOverBudget}). */
+const tickets = new WeakMap<AuthRequest, BudgetTicket>();
+
+/**
+ * The public id as it may be shown: as given when it named a credential (`credentialId` known), else its keyed
+ * fingerprint — an unknown or mistyped id may be a secret pasted in the wrong place (issue 12).
+ */
+function shownId(context: AuthContext, facts: RejectionFacts): string | undefined {
+  if (facts.publicId === undefined) return undefined;
+  return facts.credentialId === undefined ? context.fingerprint(facts.publicId) : facts.publicId.slice(0, 64);
+}
+
+/** A header value is ASCII: accents dropped (é → e), any other character named by its code point (’ → U+2019). */
 function asciiHint(text: string): string {
   return text
     .normalize('NFKD')
-    .replace(/[^\x20-\x7e]/g, '')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(
+      /[^\x20-\x7e]/gu,
+      (character) => `U+${character.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`,
+    )
     .slice(0, 300);
 }
 
@@ -34,7 +52,7 @@ export async function reject(
   error: RejectionError,
   facts: RejectionFacts,
 ): Promise<NeutralResponse> {
-  const publicId = facts.publicId?.slice(0, 64);
+  const publicId = shownId(context, facts);
   const at = context.now();
   context.audit.record({
     at,
@@ -71,7 +89,9 @@ export async function reject(
       headerNames: Object.keys(request.headers),
     });
   }
-  if (facts.countFailure !== false) await context.budget.recordFailure(request.address, publicId);
+  // A reserved attempt is already counted; others (Bearer routes) count now.
+  if (facts.countFailure !== false && !tickets.has(request))
+    await context.budget.recordFailure(request.address, facts.publicId);
   const publicMessage =
     typeof error.details.publicMessage === 'string' ? error.details.publicMessage : undefined;
   const response = renderRejection(facts.surface, error.code, {
@@ -101,16 +121,17 @@ export function rejectWith(
 }
 
 /**
- * Answers 429 when the address or credential is over its failure budget; undefined when within. Returns no promise
- * at all when the shared state can answer at once (in-process memory), since the guards' hot path then awaits
- * nothing (docs/architecture.md, "Hot paths avoid promises").
+ * Answers 429 when the address or credential is over its failure budget; undefined when within. For the guessable
+ * mechanisms (everything but Bearer tokens) the attempt is counted here, atomically with the check, before it is
+ * verified — so at most the limit's worth of concurrent guesses is ever verified — and given back by
+ * {@link auditSuccess}. Returns no promise at all when the shared state can answer at once (in-process memory),
+ * since the guards' hot path then awaits nothing (docs/architecture.md, "Hot paths avoid promises").
  */
 export function refuseOverBudget(
   context: AuthContext,
   request: AuthRequest,
   facts: RejectionFacts,
 ): Promise<NeutralResponse | undefined> | undefined {
-  const checked = context.budget.check(request.address, facts.publicId?.slice(0, 64));
   const refuse = (retryAfter: number | undefined) =>
     retryAfter === undefined
       ? undefined
@@ -125,7 +146,29 @@ export function refuseOverBudget(
             retryAfterSeconds: retryAfter,
           },
         );
-  return checked instanceof Promise ? checked.then(refuse) : refuse(checked);
+  if (facts.mechanism === 'bearer') {
+    const checked = context.budget.check(request.address, facts.publicId);
+    return checked instanceof Promise ? checked.then(refuse) : refuse(checked);
+  }
+  const take = (decision: BudgetDecision) => {
+    if ('retryAfter' in decision) return refuse(decision.retryAfter);
+    if (decision.ticket !== undefined) tickets.set(request, decision.ticket);
+    return undefined;
+  };
+  const decided = context.budget.reserve(request.address, facts.publicId);
+  return decided instanceof Promise ? decided.then(take) : take(decided);
+}
+
+/**
+ * Gives back the budget reservation of a request that ended without a verdict — an error such as the store being
+ * unreachable (503): that was no guess, and must not spend the caller's budget (a PostgreSQL outage would otherwise
+ * leave every busy partner at 429 once it is over).
+ */
+export function releaseReservation(context: AuthContext, request: AuthRequest): void {
+  const ticket = tickets.get(request);
+  if (ticket === undefined) return;
+  tickets.delete(request);
+  context.budget.release(ticket);
 }
 
 /** Records a successful authentication in the audit trail. */
@@ -134,6 +177,11 @@ export function auditSuccess(
   request: AuthRequest,
   principal: Principal | (Omit<Principal, 'mechanism'> & { mechanism: Mechanism | 'bearer' }),
 ): void {
+  const ticket = tickets.get(request);
+  if (ticket !== undefined) {
+    tickets.delete(request);
+    context.budget.succeed(ticket);
+  }
   context.audit.record({
     at: context.now(),
     mechanism: principal.mechanism,

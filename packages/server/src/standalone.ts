@@ -1,3 +1,5 @@
+import type { Socket } from 'node:net';
+import { InvalidOptionError } from '@payauth/core';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { payauthPlugin } from './adapters/fastify.ts';
@@ -17,7 +19,15 @@ export interface PayauthServerOptions extends Omit<PayauthOptions, 'logger'> {
     readonly headersMs?: number;
     readonly keepAliveMs?: number;
   };
+  /**
+   * Open connections per peer address at most (0, the default: no cap); a connection past it is closed at once.
+   * The peer is the TCP peer: behind a load balancer, leave it off (every connection comes from the balancer).
+   */
+  readonly maxConnectionsPerAddress?: number;
 }
+
+/** Default limits of slow clients (docs/server.md, "Slow clients"). */
+export const DEFAULT_TIMEOUTS = { requestMs: 10_000, headersMs: 10_000, keepAliveMs: 5_000 } as const;
 
 /** A running payauth server: `payauth serve` as a library. */
 export interface PayauthServer {
@@ -27,6 +37,29 @@ export interface PayauthServer {
   listen(port: number, host?: string): Promise<string>;
   /** Drains connections, then closes payauth (flushes the audit trail, closes the store and state). */
   close(): Promise<void>;
+}
+
+/** Closes a new connection when its peer already holds `limit` open ones (0: no cap). */
+function capConnections(app: FastifyInstance, limit: number): void {
+  if (!Number.isSafeInteger(limit) || limit < 0) {
+    throw new InvalidOptionError('maxConnectionsPerAddress', 'a whole number, 0 for no cap');
+  }
+  if (limit === 0) return;
+  const open = new Map<string, number>();
+  app.server.on('connection', (socket: Socket) => {
+    const address = socket.remoteAddress ?? 'unknown';
+    const count = open.get(address) ?? 0;
+    if (count >= limit) {
+      socket.destroy();
+      return;
+    }
+    open.set(address, count + 1);
+    socket.once('close', () => {
+      const left = (open.get(address) ?? 1) - 1;
+      if (left <= 0) open.delete(address);
+      else open.set(address, left);
+    });
+  });
 }
 
 /**
@@ -46,7 +79,16 @@ export async function createPayauthServer(options: PayauthServerOptions): Promis
     ...options,
     logger: logger === false ? false : { info: (entry) => logger.info(entry) },
   });
-  const timeouts = options.timeouts ?? {};
+  const requestMs = options.timeouts?.requestMs ?? DEFAULT_TIMEOUTS.requestMs;
+  const headersMs = options.timeouts?.headersMs ?? DEFAULT_TIMEOUTS.headersMs;
+  const keepAliveMs = options.timeouts?.keepAliveMs ?? DEFAULT_TIMEOUTS.keepAliveMs;
+  for (const [name, value] of [
+    ['timeouts.requestMs', requestMs],
+    ['timeouts.headersMs', headersMs],
+    ['timeouts.keepAliveMs', keepAliveMs],
+  ] as const) {
+    if (!Number.isSafeInteger(value) || value < 100) throw new InvalidOptionError(name, 'at least 100 ms');
+  }
   const common = {
     genReqId: createRequestId,
     requestIdHeader: false,
@@ -54,8 +96,16 @@ export async function createPayauthServer(options: PayauthServerOptions): Promis
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
     forceCloseConnections: 'idle',
-    requestTimeout: timeouts.requestMs ?? 10_000,
-    keepAliveTimeout: timeouts.keepAliveMs ?? 5_000,
+    requestTimeout: requestMs,
+    keepAliveTimeout: keepAliveMs,
+    // Node checks request and header timeouts every connectionsCheckingInterval (30 s by default), so a body that
+    // never arrives would hold its connection up to 30 s past the limit: check at a quarter of the shortest limit.
+    http: {
+      connectionsCheckingInterval: Math.max(
+        50,
+        Math.min(30_000, Math.floor(Math.min(requestMs, headersMs) / 4)),
+      ),
+    },
     // Behind a load balancer, the client address (failure budgets, audit trail) comes from X-Forwarded-For.
     trustProxy: (options.trustProxy ?? false) as boolean,
   } as const;
@@ -63,7 +113,8 @@ export async function createPayauthServer(options: PayauthServerOptions): Promis
     logger === false
       ? Fastify({ ...common, logger: false })
       : (Fastify({ ...common, loggerInstance: logger }) as unknown as FastifyInstance);
-  app.server.headersTimeout = timeouts.headersMs ?? 10_000;
+  app.server.headersTimeout = Math.min(headersMs, requestMs);
+  capConnections(app, options.maxConnectionsPerAddress ?? 0);
   await app.register(payauthPlugin, { payauth });
   app.setNotFoundHandler((request, reply) => {
     const answer = renderNotFound(request.method, request.url.split('?')[0] ?? '');

@@ -26,7 +26,7 @@ export function registerAudit(program: Command, io: Io): void {
     .option('--json', 'print a JSON array')
     .addHelpText('after', '\nExample:\n  $ payauth audit --store ./payauth.db --since 10m')
     .action(async (options: { store: string; since?: string; limit: string; json?: boolean }) => {
-      const opened = await openStore(options.store);
+      const opened = await openStore(options.store, { mustExist: true });
       try {
         const events = await opened.store.listAudit({
           since: parseSince(options.since),

@@ -64,6 +64,38 @@ export function addAuthOptions(command: Command): Command {
   );
 }
 
+/**
+ * The `fetch` of `token` and `call`: a request that never got an answer (DNS, refused connection, TLS) fails with one
+ * line naming the URL and the cause, and, when no `--base-url` was given, that the preset's own URL was used.
+ * Undici's bare "fetch failed" said none of that.
+ */
+export function createDescriptiveFetch(options: AuthOptions, inner: typeof fetch = fetch): typeof fetch {
+  return async (input, init) => {
+    try {
+      return await inner(input, init);
+    } catch (error) {
+      if (!(error instanceof TypeError)) throw error;
+      const raw = input instanceof Request ? input.url : String(input);
+      let shown = raw;
+      try {
+        const url = new URL(raw);
+        shown = `${url.origin}${url.pathname}`;
+      } catch {}
+      const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
+      const reason =
+        typeof cause?.code === 'string'
+          ? cause.code
+          : typeof cause?.message === 'string'
+            ? cause.message
+            : error.message;
+      const hint = options.baseUrl
+        ? ''
+        : "; no --base-url (or PAYAUTH_BASE_URL) was given, so this is the preset's own URL: add --base-url http://127.0.0.1:8080 for the sandbox";
+      throw new Error(`cannot reach ${shown} (${reason.slice(0, 120)})${hint}`, { cause: error });
+    }
+  };
+}
+
 function need(value: string | undefined, flag: string, variable: string): string {
   if (value === undefined || value === '')
     throw new UsageError(`${flag} is required (or ${variable}, or a --profile)`);

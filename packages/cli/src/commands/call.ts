@@ -1,7 +1,13 @@
 import { createClient } from '@payauth/client';
 import type { Command } from 'commander';
 import { EXIT, type Io, printJson, UsageError } from '../output.ts';
-import { AUTH_NAMES, type AuthOptions, addAuthOptions, buildClientOptions } from './auth-options.ts';
+import {
+  AUTH_NAMES,
+  type AuthOptions,
+  addAuthOptions,
+  buildClientOptions,
+  createDescriptiveFetch,
+} from './auth-options.ts';
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
@@ -35,7 +41,10 @@ export function registerCall(program: Command, io: Io): void {
           json?: boolean;
         },
       ) => {
-        const client = createClient(buildClientOptions(options.auth, options));
+        const client = createClient({
+          ...buildClientOptions(options.auth, options),
+          fetch: createDescriptiveFetch(options),
+        });
         const headers = new Headers();
         for (const header of options.header ?? []) {
           const index = header.indexOf(':');

@@ -144,7 +144,7 @@ export function registerCredentials(program: Command, io: Io): void {
     .option('--mechanism <mechanism>', 'only this mechanism')
     .option('--json', 'print a JSON array')
     .action(async (options: StoreOption & { partner?: string; mechanism?: string }) => {
-      const opened = await openStore(options.store);
+      const opened = await openStore(options.store, { mustExist: true });
       try {
         const list = await new CredentialService({ store: opened.store, envelope: opened.envelope }).list({
           ...(options.partner === undefined ? {} : { partnerId: options.partner }),
@@ -171,7 +171,7 @@ export function registerCredentials(program: Command, io: Io): void {
     .option('--json', 'print one JSON object')
     .action(async (id: string, options: StoreOption & { overlap: string; cert?: string }) => {
       if (!/^\d{1,9}$/.test(options.overlap)) throw new UsageError('--overlap must be seconds');
-      const opened = await openStore(options.store);
+      const opened = await openStore(options.store, { mustExist: true });
       try {
         const rotated = await new CredentialService({
           store: opened.store,
@@ -199,7 +199,7 @@ export function registerCredentials(program: Command, io: Io): void {
     .option('--redis-prefix <prefix>', 'key prefix in Redis', 'payauth:')
     .option('--json', 'print one JSON object')
     .action(async (id: string, options: StoreOption) => {
-      const opened = await openStore(options.store);
+      const opened = await openStore(options.store, { mustExist: true });
       try {
         const revoked = await new CredentialService({
           store: opened.store,

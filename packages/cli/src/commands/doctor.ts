@@ -14,11 +14,20 @@ function parseNow(value: string | undefined): number | undefined {
   return Number(value);
 }
 
-function report(io: Io, diagnosis: Diagnosis, json: boolean | undefined): void {
+/** The severity word of a text line, in the language of the messages (the JSON keeps the stable `severity`). */
+const SEVERITY_WORDS: Record<Language, Record<Diagnosis['findings'][number]['severity'], string>> = {
+  en: { error: 'error', warning: 'warning', info: 'info' },
+  fr: { error: 'erreur', warning: 'avertissement', info: 'info' },
+};
+
+function report(io: Io, diagnosis: Diagnosis, json: boolean | undefined, language: Language): void {
   if (json) printJson(io, diagnosis);
-  else
+  else {
+    const words = SEVERITY_WORDS[language];
+    const width = Math.max(...Object.values(words).map((word) => word.length));
     for (const finding of diagnosis.findings)
-      io.stdout(`${finding.severity.padEnd(7)} ${finding.code}: ${finding.message}`);
+      io.stdout(`${words[finding.severity].padEnd(width)} ${finding.code}: ${finding.message}`);
+  }
   process.exitCode = diagnosis.valid ? EXIT.ok : EXIT.rejected;
 }
 
@@ -59,7 +68,7 @@ export function registerDoctor(program: Command, io: Io): void {
           ...(now === undefined ? {} : { now }),
           language: parseLanguage(options.lang),
         });
-        report(io, diagnosis, options.json);
+        report(io, diagnosis, options.json, parseLanguage(options.lang));
       },
     );
   doctor
@@ -103,7 +112,7 @@ export function registerDoctor(program: Command, io: Io): void {
           ...(now === undefined ? {} : { now }),
           language: parseLanguage(options.lang),
         });
-        report(io, diagnosis, options.json);
+        report(io, diagnosis, options.json, parseLanguage(options.lang));
       },
     );
 }

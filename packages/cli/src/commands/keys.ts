@@ -19,7 +19,7 @@ export function registerKeys(program: Command, io: Io): void {
     )
     .option('--json', 'print {kid, algorithm}')
     .action(async (options: { store: string; tokenAlg: 'EdDSA' | 'RS256'; json?: boolean }) => {
-      const opened = await openStore(options.store);
+      const opened = await openStore(options.store, { mustExist: true });
       try {
         const issuer = await TokenIssuer.open({
           store: opened.store,
@@ -43,7 +43,7 @@ export function registerKeys(program: Command, io: Io): void {
     .requiredOption('--store <store>', 'SQLite file path or postgres://…')
     .option('--json', 'print a JSON array')
     .action(async (options: { store: string; json?: boolean }) => {
-      const opened = await openStore(options.store);
+      const opened = await openStore(options.store, { mustExist: true });
       try {
         const list = (await opened.store.listSigningKeys()).map((k) => ({
           kid: k.kid,

@@ -26,6 +26,10 @@ interface ServeOptions {
   auditEachSuccess?: boolean;
   tokenAlg: string;
   trustProxy?: string;
+  requestTimeout: string;
+  headersTimeout: string;
+  keepAliveTimeout: string;
+  maxConnectionsPerAddress: string;
 }
 
 /** `payauth serve`: the sandbox of all four providers (and the production server). */
@@ -76,6 +80,14 @@ export function registerServe(program: Command, io: Io): void {
       'behind a load balancer: take the client address from X-Forwarded-For (true, a hop count, or addresses/CIDRs)',
     )
     .option('--poll-interval <ms>', 'how often the store is checked for credential changes', '500')
+    .option('--request-timeout <ms>', 'a whole request (headers and body) must arrive within this', '10000')
+    .option('--headers-timeout <ms>', "a request's headers must arrive within this", '10000')
+    .option('--keep-alive-timeout <ms>', 'an idle keep-alive connection is closed after this', '5000')
+    .option(
+      '--max-connections-per-address <n>',
+      'open connections per peer address at most (0: no cap; leave 0 behind a load balancer)',
+      '0',
+    )
     .addHelpText('after', '\nExample:\n  $ payauth serve --port 8080 --store ./payauth.db --demo')
     .action(async (options: ServeOptions) => {
       if (!/^\d{1,5}$/.test(options.port) || Number(options.port) > 65535)
@@ -90,6 +102,15 @@ export function registerServe(program: Command, io: Io): void {
         if (!/^\d{1,9}$/.test(value) || Number(value) < 1)
           throw new UsageError(`${flag} must be a positive whole number`);
       }
+      for (const [flag, value] of [
+        ['--request-timeout', options.requestTimeout],
+        ['--headers-timeout', options.headersTimeout],
+        ['--keep-alive-timeout', options.keepAliveTimeout],
+      ] as const) {
+        if (!/^\d{3,9}$/.test(value)) throw new UsageError(`${flag} must be milliseconds (100 or more)`);
+      }
+      if (!/^\d{1,6}$/.test(options.maxConnectionsPerAddress))
+        throw new UsageError('--max-connections-per-address must be a whole number (0: no cap)');
       const port = Number(options.port);
       if (options.redis !== undefined && !/^rediss?:\/\//.test(options.redis))
         throw new UsageError('--redis takes a redis:// or rediss:// URL');
@@ -115,6 +136,12 @@ export function registerServe(program: Command, io: Io): void {
         tokenAlgorithm: options.tokenAlg as 'EdDSA' | 'RS256',
         ...(options.trustProxy === undefined ? {} : { trustProxy: parseTrustProxy(options.trustProxy) }),
         logger,
+        timeouts: {
+          requestMs: Number(options.requestTimeout),
+          headersMs: Number(options.headersTimeout),
+          keepAliveMs: Number(options.keepAliveTimeout),
+        },
+        maxConnectionsPerAddress: Number(options.maxConnectionsPerAddress),
         ...(options.redis === undefined ? {} : { redis: options.redis, redisPrefix: options.redisPrefix }),
         failureBudget: {
           perCredential: {

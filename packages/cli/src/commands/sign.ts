@@ -1,10 +1,24 @@
 import { buildAppTokenRequest, formatHmacHeader } from '@payauth/core';
-import { type Command, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { type Io, printJson, UsageError } from '../output.ts';
 
 /** Fondy's example date format, in UTC: `YYYY-MM-DD HH:mm:ss`. */
 export function formatFondyDate(time: number): string {
   return new Date(time).toISOString().slice(0, 19).replace('T', ' ');
+}
+
+/**
+ * A warning for a `--timestamp` that is not 13 digits: milliseconds since the epoch have had 13 digits since 2001 and
+ * will until 2286. Ten digits are seconds (the document's FAQ); other lengths are neither. Undefined when it looks right.
+ */
+export function describeTimestampDigits(timestamp: string): string | undefined {
+  const digits = timestamp.replace(/^0+(?=\d)/, '').length;
+  if (digits === 13) return undefined;
+  const kind =
+    digits === 10
+      ? 'seconds, not milliseconds: the server will refuse it as stale'
+      : 'neither seconds (10) nor milliseconds (13): the server will refuse it';
+  return `--timestamp ${timestamp} has ${digits} digits: ${kind}`;
 }
 
 /** `payauth sign hmac|app-token`. */
@@ -20,7 +34,15 @@ export function registerSign(program: Command, io: Io): void {
       new Option('--secret-key <secret>', 'api_secret_key').env('PAYAUTH_SECRET_KEY').makeOptionMandatory(),
     )
     .option('--timestamp <ms>', 'milliseconds since the epoch (default: now)')
-    .option('--version <version>', 'signature version', '1')
+    .addOption(
+      new Option('--version <version>', 'signature version (1, the only one API-money defines)')
+        .default('1')
+        .argParser((value: string) => {
+          if (value !== '1')
+            throw new InvalidArgumentError('only version 1 exists (API-money defines no other)');
+          return value;
+        }),
+    )
     .option('--json', 'print {header, accessKey, timestamp, version}')
     .addHelpText(
       'after',
@@ -37,6 +59,10 @@ export function registerSign(program: Command, io: Io): void {
         const timestamp = options.timestamp === undefined ? Date.now() : Number(options.timestamp);
         if (options.timestamp !== undefined && !/^\d{1,16}$/.test(options.timestamp)) {
           throw new UsageError('--timestamp must be milliseconds since the epoch (digits only)');
+        }
+        if (options.timestamp !== undefined) {
+          const warning = describeTimestampDigits(options.timestamp);
+          if (warning) io.stderr(`payauth: warning: ${warning}`);
         }
         const header = formatHmacHeader({
           accessKey: options.accessKey,

@@ -1,7 +1,13 @@
 import { createClient } from '@payauth/client';
 import type { Command } from 'commander';
 import { type Io, printJson } from '../output.ts';
-import { AUTH_NAMES, type AuthOptions, addAuthOptions, buildClientOptions } from './auth-options.ts';
+import {
+  AUTH_NAMES,
+  type AuthOptions,
+  addAuthOptions,
+  buildClientOptions,
+  createDescriptiveFetch,
+} from './auth-options.ts';
 
 /** `payauth token`: obtain a token (for hmac, a signed header) and print it. */
 export function registerToken(program: Command, io: Io): void {
@@ -18,11 +24,12 @@ export function registerToken(program: Command, io: Io): void {
     .action(async (auth: string | undefined, options: AuthOptions & { json?: boolean }) => {
       let lastBody = '';
       const clientOptions = buildClientOptions(auth, options);
+      const send = createDescriptiveFetch(options);
       const client = createClient({
         ...clientOptions,
         retry: false,
         fetch: async (input, init) => {
-          const response = await fetch(input, init);
+          const response = await send(input, init);
           lastBody = await response.clone().text();
           return response;
         },

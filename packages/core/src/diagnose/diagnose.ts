@@ -57,6 +57,9 @@ class Collector {
     severity: Finding['severity'],
     details: Record<string, string | number> = {},
   ): void {
+    // One finding per cause: two checks may reach the same conclusion (a swapped key is seen in the header's access
+    // key and again in the signature).
+    if (this.findings.some((finding) => finding.code === code)) return;
     this.findings.push({ code, severity, message: describeDiagnosis(code, details, this.language), details });
   }
   result(): Diagnosis {

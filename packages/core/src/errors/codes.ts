@@ -141,6 +141,7 @@ export const rejectionTable = {
   ERR_APIKEY_MISSING: { status: 401, oauthError: 'invalid_token', publicMessage: 'missing apikey header' },
   ERR_APIKEY_INVALID: { status: 401, oauthError: 'invalid_token', publicMessage: 'invalid apikey header' },
   // any mechanism
+  ERR_REQUEST_AMBIGUOUS: { status: 400, oauthError: 'invalid_request', publicMessage: 'ambiguous request' },
   ERR_CREDENTIAL_REVOKED: { status: 401, oauthError: 'invalid_client', publicMessage: 'credential revoked' },
   ERR_RATE_LIMITED: {
     status: 429,

@@ -57,7 +57,7 @@ describe('no secret, expected signature or token in any error', () => {
     capture(() => parseApiKeyRequest('application/json', JSON.stringify({ apiKey: 'k', apiSecret: 5 })));
     const { privateKey } = generateKeyPairSync('ed25519');
     const { token } = signAccessToken(
-      { iss: 'i', sub: 's', partner: 'p', mechanism: 'api-key' },
+      { iss: 'i', aud: 'i/api-key', sub: 's', client_id: 'c', partner: 'p', mechanism: 'api-key' },
       60,
       { kid: 'k', privateKey },
       now,

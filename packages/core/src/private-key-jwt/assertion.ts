@@ -262,6 +262,14 @@ export function verifyClientAssertion(
   options: VerifyAssertionOptions,
 ): VerifiedAssertion {
   const { header, payload } = decoded;
+  // RFC 7515 §4.1.11: a recipient must refuse a JWS whose `crit` names an extension it does not understand; this
+  // verifier understands none, so any `crit` is refused (a signer cannot make us ignore a constraint it relies on).
+  if (header.crit !== undefined) {
+    throw new RejectionError(
+      'ERR_ASSERTION_MALFORMED',
+      'the header has a crit parameter (no extension is supported)',
+    );
+  }
   const allowed = options.algorithms ?? ['RS256'];
   const alg = header.alg;
   if (typeof alg !== 'string' || !(allowed as readonly string[]).includes(alg)) {

@@ -1,4 +1,4 @@
-import { createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync, sign } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { codeOf } from '../../../../test/support/code-of.ts';
 import { RejectionError } from '../errors/errors.ts';
@@ -12,7 +12,14 @@ const now = 1_800_000_000_000;
 
 describe('access tokens', () => {
   const { token, claims } = signAccessToken(
-    { iss: issuer, sub: 'cred_1', partner: 'p', mechanism: 'api-key' },
+    {
+      iss: issuer,
+      aud: `${issuer}/api-key`,
+      sub: 'cred_1',
+      client_id: 'key_1',
+      partner: 'p',
+      mechanism: 'api-key',
+    },
     3600,
     key,
     now,
@@ -47,6 +54,19 @@ describe('access tokens', () => {
     );
   });
 
+  it('refuses a token whose header has crit (RFC 7515 §4.1.11), even when correctly signed', () => {
+    const [, payloadPart] = token.split('.') as [string, string];
+    const header = Buffer.from(
+      JSON.stringify({ alg: 'RS256', typ: 'at+jwt', kid: key.kid, crit: ['exp'] }),
+    ).toString('base64url');
+    const signature = sign('sha256', Buffer.from(`${header}.${payloadPart}`), key.privateKey).toString(
+      'base64url',
+    );
+    expect(
+      codeOf(() => verifyAccessToken(`${header}.${payloadPart}.${signature}`, { keys, issuer, now })),
+    ).toBe('ERR_TOKEN_INVALID');
+  });
+
   it('the error never echoes the token', () => {
     try {
       verifyAccessToken(`${token}x`, { keys, issuer, now });
@@ -60,7 +80,14 @@ describe('access tokens', () => {
     const ed = generateKeyPairSync('ed25519').privateKey;
     const edKeys = new Map([['e1', createPublicKey(ed)]]);
     const signed = signAccessToken(
-      { iss: issuer, sub: 'c', partner: 'p', mechanism: 'app-token' },
+      {
+        iss: issuer,
+        aud: `${issuer}/app-token`,
+        sub: 'c',
+        client_id: 'a',
+        partner: 'p',
+        mechanism: 'app-token',
+      },
       60,
       { kid: 'e1', privateKey: ed },
       now,

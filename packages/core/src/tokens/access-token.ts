@@ -3,12 +3,19 @@ import { decodeBase64url, encodeBase64url } from '../encoding/base64url.ts';
 import type { Mechanism } from '../errors/codes.ts';
 import { RejectionError } from '../errors/errors.ts';
 
-/** Claims of an access token payauth's server issues. */
+/**
+ * Claims of an access token payauth's server issues: RFC 9068 §2.2's `iss`, `exp`, `aud`, `sub`, `client_id`, `iat`,
+ * `jti` (header `typ: at+jwt`), and payauth's own `partner`, `mechanism`, `scope`.
+ */
 export interface AccessTokenClaims {
   /** The issuer URL. */
   readonly iss: string;
-  /** The credential the token was issued to (its public id). */
+  /** The audience: one per token mechanism, {@link accessTokenAudience} (`<issuer>/<mechanism>`). */
+  readonly aud: string;
+  /** The credential the token was issued to (its id in the store). */
   readonly sub: string;
+  /** The client's public id: the application_id, client_id or apiKey it authenticated with (RFC 9068 §2.2). */
+  readonly client_id: string;
   /** The partner that owns the credential. */
   readonly partner: string;
   /** The mechanism that issued it. */
@@ -17,6 +24,20 @@ export interface AccessTokenClaims {
   readonly iat: number;
   readonly exp: number;
   readonly jti: string;
+}
+
+/**
+ * The audience of the tokens a mechanism's token endpoint issues, and that its Bearer guard requires: the issuer URL
+ * followed by the mechanism name (`http://127.0.0.1:8080/api-key`). One audience per surface, so a token obtained for
+ * one provider's API is refused by another's even by a resource server that reads only the standard claims.
+ *
+ * @example
+ * ```ts
+ * accessTokenAudience('https://auth.example.com', 'private-key-jwt') // 'https://auth.example.com/private-key-jwt'
+ * ```
+ */
+export function accessTokenAudience(issuer: string, mechanism: Mechanism): string {
+  return `${issuer.replace(/\/+$/, '')}/${mechanism}`;
 }
 
 /** Algorithms of issued tokens: EdDSA (Ed25519, the default: ~10x faster to sign than RS256) or RS256. */
@@ -40,7 +61,7 @@ export function accessTokenAlgorithm(key: KeyObject): AccessTokenAlgorithm | und
  *
  * @example
  * ```ts
- * signAccessToken({ iss, sub, partner, mechanism: 'api-key' }, 3600, signingKey, Date.now())
+ * signAccessToken({ iss, aud, sub, client_id, partner, mechanism: 'api-key' }, 3600, signingKey, Date.now())
  * ```
  */
 export function signAccessToken(
@@ -75,7 +96,7 @@ const COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 /**
  * Verifies an access token issued by {@link signAccessToken}: shape, `kid` known, the key's algorithm, signature,
- * `iss`, `exp`.
+ * `iss`, `exp`, an `aud` present (which audience a route accepts is the caller's check: {@link accessTokenAudience}).
  * Throws `ERR_TOKEN_INVALID` or `ERR_TOKEN_EXPIRED`; never echoes the token.
  *
  * @example
@@ -102,6 +123,10 @@ export function verifyAccessToken(
   if (header === null || claims === null || typeof claims !== 'object') {
     throw new RejectionError('ERR_TOKEN_INVALID', 'the token does not decode');
   }
+  // RFC 7515 §4.1.11: no `crit` extension is understood, so a token naming one is refused.
+  if ((header as { crit?: unknown }).crit !== undefined) {
+    throw new RejectionError('ERR_TOKEN_INVALID', 'the header has a crit parameter');
+  }
   const key = typeof header.kid === 'string' ? options.keys.get(header.kid) : undefined;
   // The algorithm is the key's, never the header's choice: a header naming another one is refused.
   if (key === undefined || header.alg !== accessTokenAlgorithm(key)) {
@@ -116,7 +141,12 @@ export function verifyAccessToken(
     // A key and signature OpenSSL cannot pair is a bad token, never a server error.
   }
   if (!valid) throw new RejectionError('ERR_TOKEN_INVALID', 'the token signature does not verify');
-  if (claims.iss !== options.issuer || typeof claims.exp !== 'number' || typeof claims.sub !== 'string') {
+  if (
+    claims.iss !== options.issuer ||
+    typeof claims.exp !== 'number' ||
+    typeof claims.sub !== 'string' ||
+    typeof claims.aud !== 'string'
+  ) {
     throw new RejectionError('ERR_TOKEN_INVALID', 'the token was not issued here');
   }
   if (claims.exp * 1000 <= options.now) {

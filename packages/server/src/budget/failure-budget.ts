@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import { InvalidOptionError } from '@payauth/core';
-import type { SharedState } from '../state/types.ts';
+import type { BudgetCounter, Reservation, SharedState } from '../state/types.ts';
 import { StoreUnavailableError } from '../store/errors.ts';
 
 /** A limit of failures within a window. */
@@ -14,14 +15,35 @@ export const DEFAULT_FAILURE_BUDGET = {
   perAddress: { limit: 1000, windowMs: 60_000 },
 } as const;
 
+/** How long an address that authenticated as an id keeps its own budget for that id (docs/server.md). */
+export const TRUSTED_ADDRESS_MS = 24 * 3600_000;
+
+/** What a granted reservation counted, handed back on success. */
+export interface BudgetTicket {
+  readonly counted: readonly string[];
+  /** Set when the address was a stranger to the id: a success makes it trusted. */
+  readonly trustKey?: string;
+}
+
+/** The budget's answer before a verification: wait (seconds), or go ahead with a ticket (none when skipped). */
+export type BudgetDecision = { readonly retryAfter: number } | { readonly ticket: BudgetTicket | undefined };
+
 /**
- * Failure budgets per credential (public id) and per client address, kept in the shared state so that they count
- * across instances. `check` runs before any crypto: a caller over budget gets 429 with `Retry-After` without the
- * server spending a signature verification on it.
+ * Failure budgets, kept in the shared state so that they count across instances, and checked before any crypto.
+ *
+ * Three counters (ids appear only as keyed fingerprints, never as given):
+ * - per client address (`perAddress`);
+ * - per id and address (`perCredential`): an address's own guesses at one id;
+ * - per id for strangers (`perCredential`): every address that has not authenticated as this id in the last 24 h
+ *   shares it. An address that has is exempt, so an attacker elsewhere cannot lock the owner out (issue 12).
+ *
+ * {@link reserve} counts the attempt before the verification, atomically with the check (one Lua script on Redis,
+ * one synchronous step in memory): of any number of concurrent attempts, at most the limit is verified. A success
+ * gives its count back ({@link succeed}), so budgets still count failures only — plus attempts in flight.
  *
  * @example
  * ```ts
- * const budget = new FailureBudget({ state }); const over = await budget.check('127.0.0.1', 'key')
+ * const budget = new FailureBudget({ state }); const decision = await budget.reserve('127.0.0.1', 'key')
  * ```
  */
 export class FailureBudget {
@@ -29,20 +51,23 @@ export class FailureBudget {
   readonly perCredential: BudgetLimit;
   readonly perAddress: BudgetLimit;
   readonly whenUnavailable: 'open' | 'closed';
-  /** How many budget checks were skipped because the shared state was unreachable. */
+  /** How many budget checks or counts were skipped because the shared state was unreachable. */
   skipped = 0;
   readonly #now: () => number;
+  readonly #fingerprint: (id: string) => string;
 
   constructor(options: {
     state: SharedState;
     perCredential?: BudgetLimit;
     perAddress?: BudgetLimit;
     /**
-     * When the shared state cannot be reached: `open` (default) skips the budget and serves (replay records still
-     * fail closed: they are correctness, budgets are defence in depth); `closed` answers 503.
+     * When the shared state cannot be reached: `open` (default) skips the budget — checks and counts — and serves
+     * (replay records still fail closed: they are correctness, budgets are defence in depth); `closed` answers 503.
      */
     whenUnavailable?: 'open' | 'closed';
     now?: () => number;
+    /** Turns an id into the name its counters use (default: a SHA-256 prefix; createPayauth passes a keyed one). */
+    fingerprint?: (id: string) => string;
   }) {
     this.whenUnavailable = options.whenUnavailable ?? 'open';
     this.#state = options.state;
@@ -57,53 +82,127 @@ export class FailureBudget {
       }
     }
     this.#now = options.now ?? Date.now;
+    this.#fingerprint =
+      options.fingerprint ?? ((id) => createHash('sha256').update(id).digest('base64url').slice(0, 16));
+  }
+
+  #counters(address: string, publicId: string | undefined): BudgetCounter[] {
+    const counters: BudgetCounter[] = [{ key: `fail:addr:${address}`, ...this.perAddress }];
+    if (publicId === undefined) return counters;
+    const id = this.#fingerprint(publicId);
+    counters.push(
+      { key: `fail:cred:${id}:${address}`, ...this.perCredential },
+      { key: `fail:id:${id}`, ...this.perCredential, exemptWhile: `trust:${id}:${address}` },
+    );
+    return counters;
+  }
+
+  #retryAfter(resetAt: number): number {
+    return Math.max(1, Math.ceil((resetAt - this.#now()) / 1000));
+  }
+
+  #unavailable(error: unknown): undefined {
+    if (this.whenUnavailable === 'closed' || !(error instanceof StoreUnavailableError)) throw error;
+    this.skipped++;
+    return undefined;
+  }
+
+  #decide(address: string, publicId: string | undefined, reservation: Reservation): BudgetDecision {
+    if (!reservation.granted) return { retryAfter: this.#retryAfter(reservation.resetAt) };
+    const idKey = reservation.counted.find((key) => key.startsWith('fail:id:'));
+    return {
+      ticket: {
+        counted: reservation.counted,
+        ...(idKey === undefined || publicId === undefined
+          ? {}
+          : { trustKey: `trust:${this.#fingerprint(publicId)}:${address}` }),
+      },
+    };
   }
 
   /**
-   * Seconds to wait when the address or the credential is over budget; undefined when within. Answers without a
-   * promise when the state can (in-process memory).
+   * Checks and counts one attempt before it is verified, in one atomic step. Answers without a promise when the
+   * state can (in-process memory). When the state is unreachable and budgets are `open`, the attempt goes ahead
+   * without a ticket.
+   */
+  reserve(address: string, publicId?: string): BudgetDecision | Promise<BudgetDecision> {
+    const counters = this.#counters(address, publicId);
+    const state = this.#state;
+    if (state.reserveNow) return this.#decide(address, publicId, state.reserveNow(counters));
+    return this.#reserveAsync(address, publicId, counters);
+  }
+
+  async #reserveAsync(
+    address: string,
+    publicId: string | undefined,
+    counters: BudgetCounter[],
+  ): Promise<BudgetDecision> {
+    try {
+      if (this.#state.reserve) return this.#decide(address, publicId, await this.#state.reserve(counters));
+      // A state of your own without `reserve`: peek, then count (not atomic across concurrent callers).
+      const retryAfter = await this.#checkAsync(counters);
+      if (retryAfter !== undefined) return { retryAfter };
+      await Promise.all(counters.map((c) => this.#state.increment(c.key, c.windowMs)));
+      return { ticket: { counted: counters.map((c) => c.key) } };
+    } catch (error) {
+      this.#unavailable(error);
+      return { ticket: undefined };
+    }
+  }
+
+  /** A granted attempt succeeded: its count is given back, and a stranger address becomes trusted for the id. */
+  succeed(ticket: BudgetTicket): void {
+    this.release(ticket);
+    if (ticket.trustKey !== undefined)
+      void this.#state.increment(ticket.trustKey, TRUSTED_ADDRESS_MS).catch(() => {});
+  }
+
+  /** Gives a granted attempt's count back (it succeeded, or ended without a verdict, e.g. a 503). */
+  release(ticket: BudgetTicket): void {
+    // Not awaited: the answer goes out at once; a release lost while the state is down only costs budget.
+    if (this.#state.release) void this.#state.release(ticket.counted).catch(() => {});
+  }
+
+  /**
+   * Seconds to wait when the address (or the id) is over budget; undefined when within — a check without counting,
+   * for routes whose verification cannot be guessed (Bearer tokens). Answers without a promise when it can.
    */
   check(address: string, publicId?: string): number | undefined | Promise<number | undefined> {
+    const counters = this.#counters(address, publicId);
     const state = this.#state;
     if (state.peekNow) {
-      return this.#decide(
-        state.peekNow(`fail:addr:${address}`),
-        publicId === undefined ? undefined : state.peekNow(`fail:cred:${publicId}`),
-      );
+      let resetAt = 0;
+      for (const counter of counters) {
+        if (counter.exemptWhile !== undefined && state.peekNow(counter.exemptWhile).count > 0) continue;
+        const { count, resetAt: end } = state.peekNow(counter.key);
+        if (count >= counter.limit) resetAt = Math.max(resetAt, end);
+      }
+      return resetAt > 0 ? this.#retryAfter(resetAt) : undefined;
     }
-    return this.#checkAsync(address, publicId);
+    return this.#checkAsync(counters).catch((error) => this.#unavailable(error));
   }
 
-  async #checkAsync(address: string, publicId?: string): Promise<number | undefined> {
-    try {
-      const [byAddress, byCredential] = await Promise.all([
-        this.#state.peek(`fail:addr:${address}`),
-        publicId === undefined ? undefined : this.#state.peek(`fail:cred:${publicId}`),
-      ]);
-      return this.#decide(byAddress, byCredential);
-    } catch (error) {
-      if (this.whenUnavailable === 'closed' || !(error instanceof StoreUnavailableError)) throw error;
-      this.skipped++;
-      return undefined;
-    }
-  }
-
-  #decide(
-    byAddress: { count: number; resetAt: number },
-    byCredential: { count: number; resetAt: number } | undefined,
-  ): number | undefined {
-    const resetAt = Math.max(
-      byAddress.count >= this.perAddress.limit ? byAddress.resetAt : 0,
-      byCredential && byCredential.count >= this.perCredential.limit ? byCredential.resetAt : 0,
+  async #checkAsync(counters: readonly BudgetCounter[]): Promise<number | undefined> {
+    const peeked = await Promise.all(
+      counters.map(async (counter) => {
+        if (counter.exemptWhile !== undefined && (await this.#state.peek(counter.exemptWhile)).count > 0)
+          return 0;
+        const { count, resetAt } = await this.#state.peek(counter.key);
+        return count >= counter.limit ? resetAt : 0;
+      }),
     );
-    return resetAt > 0 ? Math.max(1, Math.ceil((resetAt - this.#now()) / 1000)) : undefined;
+    const resetAt = Math.max(0, ...peeked);
+    return resetAt > 0 ? this.#retryAfter(resetAt) : undefined;
   }
 
-  /** Counts one failure against the address and, when known, the credential. */
+  /** Counts one failure that was not reserved (Bearer routes) against the address and, when known, the id. */
   async recordFailure(address: string, publicId?: string): Promise<void> {
-    const work = [this.#state.increment(`fail:addr:${address}`, this.perAddress.windowMs)];
-    if (publicId !== undefined)
-      work.push(this.#state.increment(`fail:cred:${publicId}`, this.perCredential.windowMs));
-    await Promise.all(work);
+    try {
+      await Promise.all(
+        this.#counters(address, publicId).map((c) => this.#state.increment(c.key, c.windowMs)),
+      );
+    } catch (error) {
+      this.#unavailable(error);
+    }
   }
 }

@@ -1,6 +1,7 @@
 import { type KeyObject, X509Certificate } from 'node:crypto';
 import {
   createHmacKey,
+  isValidPublicId,
   type Mechanism,
   type RegisteredCertificate,
   registerCertificate,
@@ -144,6 +145,8 @@ export class CredentialResolver {
     mechanism: Mechanism,
     publicId: string,
   ): Promise<ResolvedCredential | undefined> | ResolvedCredential | undefined {
+    // One id grammar before any store sees an id (PostgreSQL refuses NUL; issue 12): an invalid id is unknown.
+    if (!isValidPublicId(publicId)) return undefined;
     const key = `${mechanism}\u0000${publicId}`;
     const cached = this.#cache.get(key);
     // Positive and negative caches are bounded by freshness: past maxStaleMs without a successful poll (the store is

@@ -1,4 +1,10 @@
-import { type ApiKeyRequest, parseApiKeyRequest, RejectionError, verifyApiSecret } from '@payauth/core';
+import {
+  type ApiKeyRequest,
+  isValidPublicId,
+  parseApiKeyRequest,
+  RejectionError,
+  verifyApiSecret,
+} from '@payauth/core';
 import type { AuthContext } from '../context.ts';
 import { acceptedByAnyLive } from '../credentials/resolver.ts';
 import { jsonResponse, singleHeader } from '../http/headers.ts';
@@ -31,7 +37,10 @@ export function createApiKeyEndpoint(
     const facts: RejectionFacts = { ...FACTS, publicId: body.apiKey };
     const over = await refuseOverBudget(context, request, facts);
     if (over) return over;
-    const credential = await context.resolver.resolve('api-key', body.apiKey);
+    // An id outside the one grammar is unknown without asking the store (it still counts against the budget).
+    const credential = isValidPublicId(body.apiKey)
+      ? await context.resolver.resolve('api-key', body.apiKey)
+      : undefined;
     const now = context.now();
     try {
       const verified =
@@ -59,7 +68,12 @@ export function createApiKeyEndpoint(
     }
     const lifetime = context.config.apiKey.lifetimeSeconds;
     const { token } = context.issuer.issue(
-      { sub: credential.record.id, partner: credential.record.partnerId, mechanism: 'api-key' },
+      {
+        sub: credential.record.id,
+        client_id: credential.record.publicId,
+        partner: credential.record.partnerId,
+        mechanism: 'api-key',
+      },
       lifetime,
     );
     auditSuccess(context, request, {

@@ -1,13 +1,15 @@
 import {
   type AppTokenRequest,
   checkAppTokenDate,
+  isJsonContentType,
+  isValidPublicId,
   parseAppTokenRequest,
   RejectionError,
   verifyAppTokenSignature,
 } from '@payauth/core';
 import type { AuthContext } from '../context.ts';
 import { acceptedByAnyLive } from '../credentials/resolver.ts';
-import { jsonResponse } from '../http/headers.ts';
+import { jsonResponse, singleHeader } from '../http/headers.ts';
 import type { AuthRequest, NeutralResponse } from '../http/types.ts';
 import { auditSuccess, type RejectionFacts, refuseOverBudget, reject } from '../rejection.ts';
 
@@ -30,6 +32,17 @@ export function createAppTokenEndpoint(
   return async function appTokenEndpoint(request) {
     let body: AppTokenRequest;
     try {
+      // Document 002 declares the request body `application/json` (its C# example sends exactly that): a body
+      // declared as anything else is an invalid parameter, as WakaPay's endpoint does for its own documented type.
+      if (!isJsonContentType(singleHeader(request.headers['content-type']))) {
+        throw new RejectionError(
+          'ERR_APP_TOKEN_PARAMETER_INVALID',
+          'the Content-Type is not application/json',
+          {
+            publicMessage: 'Invalid request parameters: Content-Type must be application/json',
+          },
+        );
+      }
       let parsed: unknown;
       try {
         parsed = JSON.parse(request.body ?? '');
@@ -46,7 +59,10 @@ export function createAppTokenEndpoint(
     const facts: RejectionFacts = { ...FACTS, publicId: body.application_id };
     const over = await refuseOverBudget(context, request, facts);
     if (over) return over;
-    const credential = await context.resolver.resolve('app-token', body.application_id);
+    // An id outside the one grammar is unknown without asking the store (it still counts against the budget).
+    const credential = isValidPublicId(body.application_id)
+      ? await context.resolver.resolve('app-token', body.application_id)
+      : undefined;
     if (!credential) {
       return reject(
         context,
@@ -82,7 +98,12 @@ export function createAppTokenEndpoint(
       return reject(context, request, error, known);
     }
     const { token } = context.issuer.issue(
-      { sub: credential.record.id, partner: credential.record.partnerId, mechanism: 'app-token' },
+      {
+        sub: credential.record.id,
+        client_id: credential.record.publicId,
+        partner: credential.record.partnerId,
+        mechanism: 'app-token',
+      },
       config.appToken.lifetimeSeconds,
     );
     auditSuccess(context, request, {

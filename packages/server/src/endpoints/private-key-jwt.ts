@@ -2,6 +2,7 @@ import {
   CLIENT_ASSERTION_TYPE,
   type DecodedAssertion,
   decodeClientAssertion,
+  isValidPublicId,
   RejectionError,
   verifyClientAssertion,
 } from '@payauth/core';
@@ -11,13 +12,6 @@ import type { AuthRequest, NeutralResponse } from '../http/types.ts';
 import { auditSuccess, type RejectionFacts, refuseOverBudget, reject } from '../rejection.ts';
 
 const FACTS = { surface: 'private-key-jwt', mechanism: 'private-key-jwt' } as const;
-const ALLOWED_FIELDS = new Set([
-  'grant_type',
-  'client_assertion_type',
-  'client_assertion',
-  'scope',
-  'client_id',
-]);
 
 /** The token endpoint's path. */
 export const TOKEN_PATH = '/connect/token';
@@ -26,7 +20,11 @@ function invalidRequest(reason: string): RejectionError {
   return new RejectionError('ERR_OAUTH_INVALID_REQUEST', reason, { publicMessage: reason });
 }
 
-/** Reads an `application/x-www-form-urlencoded` body; a repeated parameter is invalid (RFC 6749 §3.2). */
+/**
+ * Reads an `application/x-www-form-urlencoded` body. A repeated parameter is invalid (RFC 6749 §3.1); an unrecognized
+ * one is kept and ignored (§3.2: the server MUST ignore it), as MSAL sends eight (`x-client-SKU`, `client-request-id`,
+ * …) and openid-client sends `resource`.
+ */
 function parseForm(request: AuthRequest): Map<string, string> {
   const type = singleHeader(request.headers['content-type'])?.split(';', 1)[0]?.trim().toLowerCase();
   if (type !== 'application/x-www-form-urlencoded') {
@@ -63,9 +61,6 @@ export function createPrivateKeyJwtEndpoint(
     let clientId: string;
     try {
       form = parseForm(request);
-      for (const name of form.keys()) {
-        if (!ALLOWED_FIELDS.has(name)) throw invalidRequest(`unsupported parameter ${name.slice(0, 40)}`);
-      }
       const grantType = form.get('grant_type');
       if (!grantType) throw invalidRequest('grant_type is required');
       if (grantType !== 'client_credentials') {
@@ -90,7 +85,7 @@ export function createPrivateKeyJwtEndpoint(
       }
       decoded = decodeClientAssertion(assertion);
       const sub = decoded.payload.sub;
-      if (typeof sub !== 'string' || sub.length === 0 || sub.length > 256) {
+      if (!isValidPublicId(sub)) {
         throw new RejectionError('ERR_ASSERTION_MALFORMED', 'sub is not a client_id');
       }
       clientId = sub;
@@ -161,6 +156,7 @@ export function createPrivateKeyJwtEndpoint(
     const { token } = context.issuer.issue(
       {
         sub: credential.record.id,
+        client_id: clientId,
         partner: credential.record.partnerId,
         mechanism: 'private-key-jwt',
         scope,

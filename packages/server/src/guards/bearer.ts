@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import {
   type AccessTokenClaims,
+  accessTokenAudience,
   type Mechanism,
   RejectionError,
   type Surface,
@@ -23,9 +24,10 @@ export interface BearerGuardOptions {
 }
 
 /**
- * A Bearer guard for tokens this server issued (RFC 6750): the token's signature and expiry, the mechanism that
- * issued it, the credential still active (a revoked credential's tokens stop working within the poll interval),
- * and for eMoney the `apikey` header, compared as a keyed hash in constant time.
+ * A Bearer guard for tokens this server issued (RFC 6750): the token's signature and expiry, its audience (RFC 9068:
+ * `<issuer>/<mechanism>` of an accepted mechanism) and the mechanism that issued it, the credential still active (a
+ * revoked credential's tokens stop working within the poll interval), and for eMoney the `apikey` header, compared as
+ * a keyed hash in constant time.
  *
  * @example
  * ```ts
@@ -39,6 +41,10 @@ export function createBearerGuard(
   const apikeyPepper = context.envelope.deriveKey('private-key-jwt-apikey-hash');
   const baseFacts: RejectionFacts = { surface: options.surface, mechanism: 'bearer' };
   const verifiedApikeys = new WeakMap<ResolvedCredential, string>();
+  // RFC 9068 §4: the resource server checks that the token was meant for it. One audience per mechanism.
+  const audiences = options.mechanisms.map((mechanism) =>
+    accessTokenAudience(context.config.issuer, mechanism),
+  );
   return async function bearerGuard(request) {
     const header = singleHeader(request.headers.authorization);
     // Fast path: "Bearer <token>" sliced without a regex over the whole (long) token; the issuer checks the token's
@@ -68,6 +74,9 @@ export function createBearerGuard(
     try {
       const verified = context.issuer.verify(token);
       claims = verified instanceof Promise ? await verified : verified;
+      if (!audiences.includes(claims.aud)) {
+        throw new RejectionError('ERR_TOKEN_INVALID', 'the token was issued for another audience');
+      }
       if (!options.mechanisms.includes(claims.mechanism)) {
         throw new RejectionError(
           'ERR_TOKEN_INVALID',

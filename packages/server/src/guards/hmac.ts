@@ -104,6 +104,18 @@ export function createHmacGuard(context: AuthContext): (request: AuthRequest) =>
 }
 
 /**
+ * Node hands header bytes to JavaScript as latin1, so a `’` pasted into a curl command (UTF-8 E2 80 99) arrives as
+ * `â\x80\x99`. The diagnosis must see what the user typed, as `payauth doctor` does: re-read the bytes as UTF-8 when they
+ * are valid UTF-8, else keep the value as it came.
+ */
+function decodeLatin1AsUtf8(value: string): string {
+  if (!/[\x80-\xff]/.test(value) || /[^\x00-\xff]/.test(value)) return value;
+  const bytes = Buffer.from(value, 'latin1');
+  const text = bytes.toString('utf8');
+  return Buffer.from(text, 'utf8').equals(bytes) ? text : value;
+}
+
+/**
  * In sandbox mode, runs the same diagnosis as `payauth doctor` with the secret the server holds, so the hint names
  * the real cause (seconds for milliseconds, missing trailing colon, swapped arguments…). Never the expected signature.
  */
@@ -119,7 +131,7 @@ function withHint(
     ?.key.export()
     .toString('utf8');
   const diagnosis = diagnoseHmacHeader({
-    header: value,
+    header: decodeLatin1AsUtf8(value),
     ...(secret === undefined ? {} : { secretKey: secret }),
     now: context.now(),
     maxAgeMs: context.config.hmac.maxAgeMs,

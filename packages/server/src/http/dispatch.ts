@@ -1,5 +1,8 @@
+import { renderRejection, type Surface } from '@payauth/core';
 import type { AuthContext } from '../context.ts';
+import { releaseReservation } from '../rejection.ts';
 import { renderBodyProblem, renderFailure } from './failure.ts';
+import { jsonResponse } from './headers.ts';
 import type { AuthRequest, NeutralResponse, Route } from './types.ts';
 
 /** A route found for a request, with the values of its `:name` segments. */
@@ -44,6 +47,28 @@ function safeDecode(value: string): string {
 }
 
 /**
+ * Refuses a request that names two hosts (two `Host` headers): which one a proxy, a virtual host and payauth each
+ * believe is a guess (request smuggling, cache poisoning), so nobody guesses. 400 `ERR_REQUEST_AMBIGUOUS` in the
+ * route's documented shape (Fondy's is always 403). Every adapter gets it from here.
+ */
+export function refuseAmbiguous(
+  context: AuthContext,
+  request: AuthRequest,
+  surface: Surface | undefined,
+): NeutralResponse | undefined {
+  if (!Array.isArray(request.headers.host)) return undefined;
+  context.log({
+    event: 'request.ambiguous',
+    header: 'host',
+    requestId: request.requestId,
+    address: request.address,
+  });
+  if (surface === undefined)
+    return jsonResponse(400, { error: 'invalid_request', message: 'ambiguous request' });
+  return renderRejection(surface, 'ERR_REQUEST_AMBIGUOUS', { requestId: request.requestId });
+}
+
+/**
  * Runs a route on a request and always returns the answer to send: a body the adapter could not read gets the
  * route's documented "invalid input" answer, an error the route did not handle gets 503 (store or shared state
  * unreachable) or 500, and with an injected clock the `Date` header tells clients the server's time.
@@ -54,13 +79,17 @@ export async function runRoute(
   request: AuthRequest,
 ): Promise<NeutralResponse> {
   let response: NeutralResponse;
-  if (request.bodyProblem !== undefined) {
+  const ambiguous = refuseAmbiguous(context, request, route.surface);
+  if (ambiguous !== undefined) {
+    response = ambiguous;
+  } else if (request.bodyProblem !== undefined) {
     context.log({ event: 'request.invalid', problem: request.bodyProblem, requestId: request.requestId });
     response = renderBodyProblem(route.surface, request.bodyProblem, request.requestId);
   } else {
     try {
       response = await route.handle(request);
     } catch (error) {
+      releaseReservation(context, request);
       const failure = renderFailure(error, route.surface, request.requestId);
       context.log(failure.log);
       response = failure.response;

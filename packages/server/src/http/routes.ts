@@ -111,7 +111,12 @@ export function createSandboxRoutes(
       path: '/health',
       handle: async () => {
         const down = context.resolver.lastPollError !== undefined;
-        return jsonResponse(down ? 503 : 200, { status: down ? 'degraded' : 'ok' });
+        // The audit trail's health is shown, not folded into the status: a refused audit row must be seen, but is
+        // no reason for a load balancer to take the instance out.
+        return jsonResponse(down ? 503 : 200, {
+          status: down ? 'degraded' : 'ok',
+          audit: context.audit.health,
+        });
       },
     },
   ];

@@ -107,7 +107,9 @@ export function parseMasterKey(text: string): Buffer {
     ? Buffer.from(trimmed, 'hex')
     : Buffer.from(trimmed, 'base64');
   if (bytes.length !== 32)
-    throw new KeyMaterialError(`${MASTER_KEY_VARIABLE} must be 32 bytes in hex or base64`);
+    throw new KeyMaterialError(
+      `${MASTER_KEY_VARIABLE} must be 32 bytes in hex or base64 (make one with: openssl rand -hex 32)`,
+    );
   return bytes;
 }
 

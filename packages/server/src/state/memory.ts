@@ -1,14 +1,25 @@
-import type { SharedState } from './types.ts';
+import { createHash } from 'node:crypto';
+import { ReplayStoreFullError } from '../store/errors.ts';
+import type { BudgetCounter, Reservation, SharedState } from './types.ts';
 
-interface Entry {
+interface Counter {
   count: number;
   expiresAt: number;
 }
 
+/** Replay records expire in buckets of this many ms, so a sweep touches only what expired. */
+const BUCKET_MS = 10_000;
+
+/** Default {@link MemorySharedState} limits (docs/server.md, "Memory"). */
+export const MEMORY_STATE_LIMITS = { maxReplayRecords: 1_000_000, maxCounters: 200_000 } as const;
+
 /**
- * Shared state for one process. Bounded: expired entries are swept every `sweepIntervalMs`, and past `maxEntries`
- * the oldest entries are dropped first (counters only; a replay record is never dropped before its TTL — a full
- * table refuses new replay records' callers with an error instead of silently forgetting).
+ * Shared state for one process, bounded:
+ * - replay records are kept as a 22-character digest of their key and an expiry (about 100 bytes each), in
+ *   expiry buckets swept every `sweepIntervalMs`; at most `maxReplayRecords` live at once — past that, a caller
+ *   that needs a new record gets a {@link ReplayStoreFullError} (answered 503 with `Retry-After`), never an
+ *   acceptance that forgot a record;
+ * - failure counters: at most `maxCounters`, the oldest dropped first past it (a budget forgets, it never refuses).
  *
  * @example
  * ```ts
@@ -16,64 +27,105 @@ interface Entry {
  * ```
  */
 export class MemorySharedState implements SharedState {
-  readonly #entries = new Map<string, Entry>();
+  readonly #once = new Map<string, number>();
+  readonly #buckets = new Map<number, string[]>();
+  readonly #counters = new Map<string, Counter>();
   readonly #listeners = new Set<(credentialId: string) => void>();
   readonly #timer: NodeJS.Timeout;
-  readonly #maxEntries: number;
+  readonly #maxReplayRecords: number;
+  readonly #maxCounters: number;
   readonly #now: () => number;
 
-  constructor(options: { maxEntries?: number; sweepIntervalMs?: number; now?: () => number } = {}) {
-    this.#maxEntries = options.maxEntries ?? 1_000_000;
+  constructor(
+    options: {
+      /** Live replay records at most (default 1,000,000: ~100 MB). */
+      maxReplayRecords?: number;
+      /** Failure counters at most (default 200,000). */
+      maxCounters?: number;
+      /** @deprecated the former single limit; sets `maxCounters`. */
+      maxEntries?: number;
+      sweepIntervalMs?: number;
+      now?: () => number;
+    } = {},
+  ) {
+    this.#maxReplayRecords = options.maxReplayRecords ?? MEMORY_STATE_LIMITS.maxReplayRecords;
+    this.#maxCounters = options.maxCounters ?? options.maxEntries ?? MEMORY_STATE_LIMITS.maxCounters;
     this.#now = options.now ?? Date.now;
-    this.#timer = setInterval(() => this.#sweep(), options.sweepIntervalMs ?? 10_000);
+    this.#timer = setInterval(() => this.#sweep(), options.sweepIntervalMs ?? BUCKET_MS);
     this.#timer.unref();
   }
 
   #sweep(): void {
     const now = this.#now();
-    for (const [key, entry] of this.#entries) if (entry.expiresAt <= now) this.#entries.delete(key);
-  }
-
-  #live(key: string): Entry | undefined {
-    const entry = this.#entries.get(key);
-    if (entry && entry.expiresAt <= this.#now()) {
-      this.#entries.delete(key);
-      return undefined;
-    }
-    return entry;
-  }
-
-  #makeRoom(): void {
-    if (this.#entries.size < this.#maxEntries) return;
-    this.#sweep();
-    if (this.#entries.size < this.#maxEntries) return;
-    for (const [key] of this.#entries) {
-      if (!key.startsWith('once:')) {
-        this.#entries.delete(key);
-        if (this.#entries.size < this.#maxEntries) return;
+    for (const [bucket, keys] of this.#buckets) {
+      if (bucket * BUCKET_MS > now) continue;
+      for (const key of keys) {
+        const expiresAt = this.#once.get(key);
+        if (expiresAt !== undefined && expiresAt <= now) this.#once.delete(key);
       }
+      this.#buckets.delete(bucket);
     }
-    throw new Error('shared state is full of live replay records');
+    for (const [key, counter] of this.#counters) if (counter.expiresAt <= now) this.#counters.delete(key);
   }
 
   async consumeOnce(key: string, ttlMs: number): Promise<boolean> {
-    const name = `once:${key}`;
-    if (this.#live(name)) return false;
-    this.#makeRoom();
-    this.#entries.set(name, { count: 1, expiresAt: this.#now() + ttlMs });
+    // A digest of the key (128 bits) instead of the key: replay keys are long (jti, signatures) and many.
+    const digest = createHash('sha256').update(key).digest('base64url').slice(0, 22);
+    const now = this.#now();
+    const expiresAt = this.#once.get(digest);
+    if (expiresAt !== undefined && expiresAt > now) return false;
+    if (expiresAt === undefined && this.#once.size >= this.#maxReplayRecords) {
+      this.#sweep();
+      if (this.#once.size >= this.#maxReplayRecords) {
+        throw new ReplayStoreFullError(
+          `the in-process replay store holds ${this.#maxReplayRecords} live records (maxReplayRecords)`,
+        );
+      }
+    }
+    const until = now + ttlMs;
+    this.#once.set(digest, until);
+    const bucket = Math.ceil(until / BUCKET_MS);
+    const keys = this.#buckets.get(bucket);
+    if (keys) keys.push(digest);
+    else this.#buckets.set(bucket, [digest]);
     return true;
   }
 
-  async increment(key: string, ttlMs: number): Promise<{ count: number; resetAt: number }> {
-    const name = `count:${key}`;
-    let entry = this.#live(name);
-    if (!entry) {
-      this.#makeRoom();
-      entry = { count: 0, expiresAt: this.#now() + ttlMs };
-      this.#entries.set(name, entry);
+  #live(key: string): Counter | undefined {
+    const counter = this.#counters.get(key);
+    if (counter && counter.expiresAt <= this.#now()) {
+      this.#counters.delete(key);
+      return undefined;
     }
-    entry.count++;
-    return { count: entry.count, resetAt: entry.expiresAt };
+    return counter;
+  }
+
+  #create(key: string, ttlMs: number): Counter {
+    if (this.#counters.size >= this.#maxCounters) {
+      this.#sweep();
+      // Oldest first (a Map keeps insertion order): a budget that forgets is better than memory without bound.
+      // Failure counters go before `trust:` marks, which only successes create: flooding the table with failures
+      // must not make an owner's address a stranger again.
+      for (const pass of [false, true]) {
+        for (const [name] of this.#counters) {
+          if (this.#counters.size < this.#maxCounters) return this.#add(key, ttlMs);
+          if (pass || !name.startsWith('trust:')) this.#counters.delete(name);
+        }
+      }
+    }
+    return this.#add(key, ttlMs);
+  }
+
+  #add(key: string, ttlMs: number): Counter {
+    const counter = { count: 0, expiresAt: this.#now() + ttlMs };
+    this.#counters.set(key, counter);
+    return counter;
+  }
+
+  async increment(key: string, ttlMs: number): Promise<{ count: number; resetAt: number }> {
+    const counter = this.#live(key) ?? this.#create(key, ttlMs);
+    counter.count++;
+    return { count: counter.count, resetAt: counter.expiresAt };
   }
 
   async peek(key: string): Promise<{ count: number; resetAt: number }> {
@@ -82,8 +134,38 @@ export class MemorySharedState implements SharedState {
 
   /** The peek without a promise, for the hot path of a single-process server. */
   peekNow(key: string): { count: number; resetAt: number } {
-    const entry = this.#live(`count:${key}`);
-    return entry ? { count: entry.count, resetAt: entry.expiresAt } : { count: 0, resetAt: 0 };
+    const counter = this.#live(key);
+    return counter ? { count: counter.count, resetAt: counter.expiresAt } : { count: 0, resetAt: 0 };
+  }
+
+  async reserve(counters: readonly BudgetCounter[]): Promise<Reservation> {
+    return this.reserveNow(counters);
+  }
+
+  /** Check-and-count without a promise; atomic by construction (one synchronous step in one process). */
+  reserveNow(counters: readonly BudgetCounter[]): Reservation {
+    let resetAt = 0;
+    const active: BudgetCounter[] = [];
+    for (const counter of counters) {
+      if (counter.exemptWhile !== undefined && this.#live(counter.exemptWhile)) continue;
+      active.push(counter);
+      const live = this.#live(counter.key);
+      if (live && live.count >= counter.limit) resetAt = Math.max(resetAt, live.expiresAt);
+    }
+    if (resetAt > 0) return { granted: false, resetAt };
+    const counted: string[] = [];
+    for (const counter of active) {
+      (this.#live(counter.key) ?? this.#create(counter.key, counter.windowMs)).count++;
+      counted.push(counter.key);
+    }
+    return { granted: true, counted };
+  }
+
+  async release(keys: readonly string[]): Promise<void> {
+    for (const key of keys) {
+      const counter = this.#live(key);
+      if (counter && counter.count > 0) counter.count--;
+    }
   }
 
   async publishChange(credentialId: string): Promise<void> {
@@ -97,12 +179,19 @@ export class MemorySharedState implements SharedState {
 
   async close(): Promise<void> {
     clearInterval(this.#timer);
-    this.#entries.clear();
+    this.#once.clear();
+    this.#buckets.clear();
+    this.#counters.clear();
     this.#listeners.clear();
   }
 
-  /** How many entries are held (for tests and memory checks). */
+  /** How many entries are held: replay records and counters (for tests and memory checks). */
   get size(): number {
-    return this.#entries.size;
+    return this.#once.size + this.#counters.size;
+  }
+
+  /** How many replay records are held. */
+  get replayRecords(): number {
+    return this.#once.size;
   }
 }

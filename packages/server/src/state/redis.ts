@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { StoreUnavailableError } from '../store/errors.ts';
-import type { SharedState } from './types.ts';
+import type { BudgetCounter, Reservation, SharedState } from './types.ts';
 
 const INCREMENT = `
 local count = redis.call('INCR', KEYS[1])
@@ -13,6 +13,39 @@ local count = redis.call('GET', KEYS[1])
 if not count then return {0, 0} end
 return {tonumber(count), redis.call('PTTL', KEYS[1])}`;
 
+// KEYS: n counters, then n exemption keys (an absent exemption is the counter's own key with ARGV flag 0).
+// ARGV: n, then n limits, n windows, n flags (1: the counter has an exemption key). Checks every counter, then
+// counts every one or none: one script, so concurrent callers on any instance cannot all pass the check first.
+const RESERVE = `
+local n = tonumber(ARGV[1])
+local resetAt = 0
+local active = {}
+for i = 1, n do
+  if ARGV[1 + 2 * n + i] == '0' or redis.call('EXISTS', KEYS[n + i]) == 0 then
+    active[#active + 1] = i
+    local count = tonumber(redis.call('GET', KEYS[i]) or '0')
+    if count >= tonumber(ARGV[1 + i]) then
+      local ttl = redis.call('PTTL', KEYS[i])
+      if ttl < 1 then ttl = 1000 end
+      if ttl > resetAt then resetAt = ttl end
+    end
+  end
+end
+if resetAt > 0 then return {0, resetAt} end
+local counted = {1, 0}
+for _, i in ipairs(active) do
+  if redis.call('INCR', KEYS[i]) == 1 then redis.call('PEXPIRE', KEYS[i], ARGV[1 + n + i]) end
+  counted[#counted + 1] = i
+end
+return counted`;
+
+const RELEASE = `
+for i = 1, #KEYS do
+  local count = tonumber(redis.call('GET', KEYS[i]) or '0')
+  if count > 0 then redis.call('DECR', KEYS[i]) end
+end
+return 0`;
+
 /**
  * Shared state on Redis, for several instances. The caller passes its own client (ioredis), configured to fail fast
  * when Redis is down (`enableOfflineQueue: false`, a `commandTimeout`), so that requests that need the state get a
@@ -20,6 +53,7 @@ return {tonumber(count), redis.call('PTTL', KEYS[1])}`;
  *
  * - `consumeOnce`: `SET key 1 NX PX ttl` — exactly one caller, in any instance, gets true.
  * - `increment`: INCR + PEXPIRE (on the first increment) + PTTL in one Lua script.
+ * - `reserve`: check every budget counter and count them all (or none) in one Lua script; `release`: DECR.
  * - `publishChange`/`onChange`: PUBLISH/SUBSCRIBE on `<prefix>changes`.
  *
  * @example
@@ -81,6 +115,35 @@ export class RedisSharedState implements SharedState {
         number,
       ];
       return { count, resetAt: count === 0 ? 0 : this.#now() + Math.max(0, ttl) };
+    });
+  }
+
+  reserve(counters: readonly BudgetCounter[]): Promise<Reservation> {
+    return this.#run(async () => {
+      const n = counters.length;
+      const keys = counters.map((c) => `${this.#prefix}count:${c.key}`);
+      const exemptions = counters.map((c, i) =>
+        c.exemptWhile === undefined ? keys[i]! : `${this.#prefix}count:${c.exemptWhile}`,
+      );
+      const answer = (await this.#redis.eval(
+        RESERVE,
+        2 * n,
+        ...keys,
+        ...exemptions,
+        n,
+        ...counters.map((c) => c.limit),
+        ...counters.map((c) => Math.max(1, Math.ceil(c.windowMs))),
+        ...counters.map((c) => (c.exemptWhile === undefined ? '0' : '1')),
+      )) as number[];
+      if (answer[0] !== 1) return { granted: false, resetAt: this.#now() + Math.max(0, answer[1] ?? 0) };
+      return { granted: true, counted: answer.slice(2).map((index) => counters[index - 1]!.key) };
+    });
+  }
+
+  release(keys: readonly string[]): Promise<void> {
+    if (keys.length === 0) return Promise.resolve();
+    return this.#run(async () => {
+      await this.#redis.eval(RELEASE, keys.length, ...keys.map((key) => `${this.#prefix}count:${key}`));
     });
   }
 

@@ -1,3 +1,25 @@
+/** One failure counter a budget checks and counts in one step (see {@link SharedState.reserve}). */
+export interface BudgetCounter {
+  readonly key: string;
+  /** The counter refuses once it holds this many. */
+  readonly limit: number;
+  /** The window, started by the first count. */
+  readonly windowMs: number;
+  /** While the counter `exemptWhile` exists (count > 0), this counter is neither checked nor counted. */
+  readonly exemptWhile?: string;
+}
+
+/** The answer of {@link SharedState.reserve}. */
+export type Reservation =
+  | {
+      readonly granted: true /** The counters that were counted (to release on success). */;
+      readonly counted: readonly string[];
+    }
+  | {
+      readonly granted: false /** When the latest full counter's window ends (ms since the epoch). */;
+      readonly resetAt: number;
+    };
+
 /**
  * State shared by every server instance: replay records, failure budgets and change notices. Memory by default
  * (one process), Redis for several instances.
@@ -7,6 +29,9 @@
  *   exactly one gets `true` (Redis: SET NX PX).
  * - `increment`: every call counts exactly once and returns the count including itself (Redis: INCR + PEXPIRE
  *   in one Lua script).
+ * - `reserve`: checks every counter against its limit and counts them all, or none, in one step (Redis: one Lua
+ *   script), so that of N concurrent callers at most `limit` are granted (issue 12: a failure budget must bound the
+ *   guesses verified, not only the guesses counted afterwards).
  */
 export interface SharedState {
   /** Records `key` for `ttlMs`; true for the first caller, false while the record lives. */
@@ -17,6 +42,15 @@ export interface SharedState {
   peek(key: string): Promise<{ count: number; resetAt: number }>;
   /** The same without a promise, for state that can answer at once (in-process memory). */
   peekNow?(key: string): { count: number; resetAt: number };
+  /**
+   * Atomically: when every (non-exempt) counter is below its limit, counts each and grants; else counts none and
+   * refuses. Optional for state of your own: without it, budgets peek then count (not atomic across instances).
+   */
+  reserve?(counters: readonly BudgetCounter[]): Promise<Reservation>;
+  /** The same without a promise (in-process memory). */
+  reserveNow?(counters: readonly BudgetCounter[]): Reservation;
+  /** Takes one back from each counter (never below zero): a granted attempt that succeeded. */
+  release?(keys: readonly string[]): Promise<void>;
   /** Tells every instance (this one included) that a credential changed. */
   publishChange(credentialId: string): Promise<void>;
   /** Calls `listener` on every change notice; returns a function that unsubscribes. */

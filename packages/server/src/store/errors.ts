@@ -24,3 +24,11 @@ export function isConnectionFailure(error: unknown): boolean {
     /terminat|timeout|connection|Stream isn't writeable/i.test(String((error as Error)?.message))
   );
 }
+
+/**
+ * The in-process replay store is full of live records (`MemorySharedState`'s `maxReplayRecords`): a request that
+ * needs a new replay record gets the 503 of {@link StoreUnavailableError}, never an acceptance that forgot a record.
+ */
+export class ReplayStoreFullError extends StoreUnavailableError {
+  static override code = 'ERR_REPLAY_STORE_FULL';
+}

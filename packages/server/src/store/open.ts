@@ -69,7 +69,7 @@ export async function openStore(location: string, options: OpenStoreOptions = {}
   if (!memory && !existsSync(dirname(path))) {
     throw new InvalidOptionError(
       'store',
-      `a SQLite file in an existing folder (${dirname(path)} does not exist)`,
+      `a SQLite file in an existing folder (${path}: the folder ${dirname(path)} does not exist)`,
     );
   }
   const key = given ?? loadMasterKey(memory ? {} : { keyFile: `${path}.master-key` });

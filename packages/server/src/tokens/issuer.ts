@@ -3,6 +3,7 @@ import {
   type AccessTokenAlgorithm,
   type AccessTokenClaims,
   accessTokenAlgorithm,
+  accessTokenAudience,
   RejectionError,
   type SigningKey,
   signAccessToken,
@@ -31,7 +32,7 @@ export interface IssuerOptions {
  * @example
  * ```ts
  * const issuer = await TokenIssuer.open({ store, envelope, issuer: 'http://127.0.0.1:8080' })
- * const { token } = issuer.issue({ sub: 'cred_1', partner: 'p1', mechanism: 'api-key' }, 3600)
+ * const { token } = issuer.issue({ sub: 'cred_1', client_id: 'your_api_key', partner: 'p1', mechanism: 'api-key' }, 3600)
  * ```
  */
 export class TokenIssuer {
@@ -125,12 +126,17 @@ export class TokenIssuer {
     return kid;
   }
 
-  /** Issues a token. */
+  /** Issues an RFC 9068 token; `iss` is this issuer and `aud` the mechanism's ({@link accessTokenAudience}). */
   issue(
-    claims: Omit<AccessTokenClaims, 'iat' | 'exp' | 'jti' | 'iss'>,
+    claims: Omit<AccessTokenClaims, 'iat' | 'exp' | 'jti' | 'iss' | 'aud'>,
     lifetimeSeconds: number,
   ): { token: string; claims: AccessTokenClaims } {
-    return signAccessToken({ ...claims, iss: this.issuer }, lifetimeSeconds, this.#signing, this.#now());
+    return signAccessToken(
+      { ...claims, iss: this.issuer, aud: accessTokenAudience(this.issuer, claims.mechanism) },
+      lifetimeSeconds,
+      this.#signing,
+      this.#now(),
+    );
   }
 
   /**
