@@ -1,11 +1,15 @@
 // Token-endpoint load: pre-generates `count` distinct RS256 client assertions (each accepted once), then posts them
 // with `concurrency` requests in flight and prints {tokensPerSecond, ok, failed, seconds}.
+// Usage: node bench/load/tokens.ts <endpoint> <count> <concurrency> <pfx> <password> <clientId> [audience]
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { loadPkcs12 } from '@payauth/client';
 import { createClientAssertion } from '@payauth/core';
 
-const [endpoint, countText, concurrencyText, pfxPath, password, clientId] = process.argv.slice(2);
+const [endpoint, countText, concurrencyText, pfxPath, password, clientId, audienceText] =
+  process.argv.slice(2);
+// The audience the assertions name (default: the endpoint they are posted to).
+const audience = audienceText ?? endpoint!;
 const count = Number(countText);
 const { privateKey, certificate } = loadPkcs12(readFileSync(pfxPath!), password!);
 const bodies: string[] = [];
@@ -14,7 +18,7 @@ for (let i = 0; i < count; i++) {
     clientId: clientId!,
     privateKey,
     certificate: certificate!,
-    audience: endpoint!,
+    audience,
     lifetimeSeconds: 300,
   });
   bodies.push(

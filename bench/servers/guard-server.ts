@@ -1,12 +1,17 @@
 // The guards benchmark server: the payauth sandbox plus one route served four ways — no auth, hmac, Bearer (api-key
 // tokens), Bearer + apikey (private-key-jwt tokens) — all answering the same small JSON body, guarded by the Fastify
-// adapter's `requireAuth` hook as an embedding app would.
+// adapter's `requireAuth` hook as an embedding app would; and beside each guard and token endpoint its honest limit:
+// a minimal Fastify route doing only that mechanism's raw crypto (limits.ts).
+// BENCH_SINGLE_USE=1 turns single-use hmac on; BENCH_HMAC_KEYS=N adds N hmac access keys (printed as `extraHmac`),
+// so that a fixed-rate load can send distinct headers faster than one per millisecond.
 
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { requireAuth } from '@payauth/server/fastify';
 import { createPayauthServer } from '@payauth/server/standalone';
+import { mountFastifyLimits } from './limit-routes.ts';
+import { createLimits } from './limits.ts';
 
 const port = Number(process.argv[2] ?? 0) || 18_181;
 const directory = mkdtempSync(join(tmpdir(), 'payauth-bench-'));
@@ -17,9 +22,15 @@ const server = await createPayauthServer({
   demo: true,
   hints: false,
   logger: false,
+  ...(process.env.BENCH_SINGLE_USE === '1' ? { config: { hmac: { singleUse: true } } } : {}),
 });
 const { app, payauth } = server;
-const demo = payauth.demo;
+const demo = payauth.demo!;
+const extraHmac: Array<{ accessKey: string; secretKey: string }> = [];
+for (let index = 0; index < Number(process.env.BENCH_HMAC_KEYS ?? 0); index++) {
+  const created = await payauth.credentials.create('hmac', { partner: 'bench' });
+  extraHmac.push({ accessKey: created.accessKey!, secretKey: created.secretKey! });
+}
 const body = '{"ok":true}';
 const answer = async (
   _request: unknown,
@@ -36,8 +47,22 @@ app.post('/bench/token-floor', async (_request, reply) =>
     .headers({ 'content-type': 'application/json; charset=utf-8' })
     .send('{"accessToken":"x","expiresIn":3600}'),
 );
+// The honest limits, in the same framework and process.
+mountFastifyLimits(
+  app,
+  createLimits({
+    hmacSecret: demo.hmac.secretKey,
+    jwks: payauth.issuer.jwks(),
+    apikey: demo['private-key-jwt'].apiKey,
+    apiSecret: demo['api-key'].apiSecret,
+    appSecret: demo['app-token'].secretKey,
+    certificatePath: demo['private-key-jwt'].certificatePath,
+  }),
+);
 await server.listen(port);
-console.log(JSON.stringify({ url, demo }));
+console.log(JSON.stringify({ url, demo, extraHmac, pid: process.pid }));
+// Profiling window marks (the profiles group): the monotonic clock in µs, the clock of --cpu-prof's sample times.
+process.on('SIGUSR2', () => console.log(`MARK ${process.hrtime.bigint() / 1000n}`));
 process.on('SIGTERM', async () => {
   await server.close();
   process.exit(0);

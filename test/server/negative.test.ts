@@ -11,6 +11,7 @@ import {
 } from '@payauth/core';
 import vectors from '@payauth/core/vectors.json' with { type: 'json' };
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hmacFailureCases } from '../support/hmac-cases.ts';
 import { startTestServer, type TestServer } from '../support/servers.ts';
 
 let t: TestServer;
@@ -42,34 +43,7 @@ const hmacHeader = (
   });
 
 describe('hmac: every failure is 401 with the documented 1002 body, and the hint names the cause', () => {
-  const now = Date.now();
-  const cases: Array<[string, () => string | undefined, string]> = [
-    ['missing header', () => undefined, 'ERR_HMAC_HEADER_MISSING'],
-    ['wrong secret', () => hmacHeader({ secretKey: 'wrong-secret' }), 'ERR_HMAC_SIGNATURE_MISMATCH'],
-    ['stale timestamp', () => hmacHeader({ timestamp: now - 10 * 60_000 }), 'ERR_HMAC_TIMESTAMP_STALE'],
-    ['future timestamp', () => hmacHeader({ timestamp: now + 10 * 60_000 }), 'ERR_HMAC_TIMESTAMP_FUTURE'],
-    ['seconds, not ms', () => hmacHeader({ timestamp: Math.floor(now / 1000) }), 'ERR_HMAC_TIMESTAMP_STALE'],
-    [
-      'unknown key',
-      () => hmacHeader({ accessKey: 'odzAr67enYtX7vDdiLwdMYOTh6R4ZQUz' }),
-      'ERR_HMAC_KEY_UNKNOWN',
-    ],
-    ['bad version', () => hmacHeader({ version: '2' }), 'ERR_HMAC_VERSION_UNSUPPORTED'],
-    [
-      'uppercase hex',
-      () => {
-        const h = hmacHeader();
-        return h.slice(0, -64) + h.slice(-64).toUpperCase();
-      },
-      'ERR_HMAC_HEADER_MALFORMED',
-    ],
-    [
-      'pasted non-breaking space',
-      () => hmacHeader().replace('AUTH ', 'AUTH\u00a0'),
-      'ERR_HMAC_HEADER_MALFORMED',
-    ],
-    ['Bearer garbage', () => 'Bearer nonsense', 'ERR_TOKEN_INVALID'],
-  ];
+  const cases = hmacFailureCases(hmacHeader);
   for (const [name, make, code] of cases) {
     it(name, async () => {
       const header = make();

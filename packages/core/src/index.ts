@@ -7,6 +7,8 @@
 
 export * from './api-key/api-key.ts';
 export * from './app-token/app-token.ts';
+export * from './diagnose/advice.ts';
+export * from './diagnose/bodies.ts';
 export * from './diagnose/diagnose.ts';
 export * from './diagnose/messages.ts';
 export * from './encoding/base64url.ts';

@@ -7,6 +7,15 @@
  * @packageDocumentation
  */
 
+// The admin API, the OpenAPI document and the metrics (docs/admin.md).
+export { createAdminAccess, isAllowedOrigin, isLoopbackAddress } from './admin/access.ts';
+export type { AdminAuditEvent, MinuteStats } from './admin/audit.ts';
+export type { AdminChange } from './admin/audit-change.ts';
+export type { AdminCredential } from './admin/credentials.ts';
+export type { AdminDiagnosis, DiagnoseKind } from './admin/diagnose.ts';
+export { type RejectionMessage, toRejectionMessage } from './admin/events.ts';
+export type { AdminSigningKey } from './admin/keys.ts';
+export { ADMIN_PREFIX, type AdminOptions, createAdminRoutes } from './admin/routes.ts';
 // Building payauth and what it is made of.
 export { type AuthConfig, type AuthConfigOverrides, resolveConfig } from './config.ts';
 export type { AuthContext } from './context.ts';
@@ -25,6 +34,13 @@ export {
   type CredentialSummary,
   randomText,
 } from './credentials/service.ts';
+// The browser dashboard (a client of the admin API).
+export {
+  createDashboardRoutes,
+  DASHBOARD_ASSETS,
+  DASHBOARD_CSP,
+  DASHBOARD_PATH,
+} from './dashboard/routes.ts';
 export { type GeneratedIdentity, generateIdentity } from './demo/identity.ts';
 export { DEMO, DEMO_PARTNER, type DemoCredentials, formatDemo, seedDemo } from './demo/seed.ts';
 // The neutral HTTP layer, for an adapter of your own.
@@ -45,6 +61,9 @@ export {
 } from './http/types.ts';
 // Stores, shared state, secrets, logging.
 export { createLogger, REDACTED_PATHS } from './logging.ts';
+export type { MetricsOptions, PayauthMetrics } from './metrics/metrics.ts';
+export { createOpenApiDocument, type OpenApiOptions } from './openapi/document.ts';
+export { createOpenApiRoute } from './openapi/route.ts';
 export { createPayauth, type Payauth, type PayauthLogger, type PayauthOptions } from './payauth.ts';
 export type { RejectionEvent } from './rejection-events.ts';
 export { Envelope, loadMasterKey, MASTER_KEY_VARIABLE, parseMasterKey } from './secrets/envelope.ts';

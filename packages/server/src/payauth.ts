@@ -1,6 +1,7 @@
 import type { Mechanism } from '@payauth/core';
 import { InvalidOptionError } from '@payauth/core';
 import type { Redis } from 'ioredis';
+import { type AdminOptions, createAdminRoutes } from './admin/routes.ts';
 import { AuditRecorder } from './audit/recorder.ts';
 import { type BudgetLimit, FailureBudget } from './budget/failure-budget.ts';
 import { type AuthConfig, type AuthConfigOverrides, resolveConfig } from './config.ts';
@@ -8,12 +9,15 @@ import type { AuthContext } from './context.ts';
 import { createCredentialsFacade, type PayauthCredentials } from './credentials/facade.ts';
 import { CredentialResolver } from './credentials/resolver.ts';
 import { CredentialService } from './credentials/service.ts';
+import { createDashboardRoutes } from './dashboard/routes.ts';
 import { type DemoCredentials, seedDemo } from './demo/seed.ts';
 import { assertMechanism, createGuards, GUARD_SURFACE, type Guard } from './guards/authenticate.ts';
 import { refuseAmbiguous, withClock } from './http/dispatch.ts';
 import { renderFailure } from './http/failure.ts';
 import { createEndpointRoutes, createSandboxRoutes } from './http/routes.ts';
 import type { AuthRequest, GuardResult, Route } from './http/types.ts';
+import type { MetricsOptions, PayauthMetrics } from './metrics/metrics.ts';
+import { createOpenApiRoute } from './openapi/route.ts';
 import { releaseReservation } from './rejection.ts';
 import { type RejectionEvent, RejectionListeners } from './rejection-events.ts';
 import { Envelope, parseMasterKey } from './secrets/envelope.ts';
@@ -83,6 +87,16 @@ export interface PayauthOptions {
   readonly logger?: PayauthLogger | false;
   /** A clock, for tests (default `Date.now`). */
   readonly now?: () => number;
+  /**
+   * The admin API under `/admin/api` (docs/admin.md): off unless given. `token` (16+ characters) is the Bearer token
+   * it requires; it answers loopback clients only unless `allowRemote`, and refuses other origins. The dashboard, its
+   * browser client, is served with it under `/dashboard/` (docs/dashboard.md).
+   */
+  readonly admin?: AdminOptions;
+  /** Prometheus metrics at `GET /metrics` in a registry of this instance (default: on with `sandbox`/`demo`). */
+  readonly metrics?: boolean | MetricsOptions;
+  /** The OpenAPI 3.1 document at `GET /openapi.json` (default: on with `sandbox`/`demo` or `admin`). */
+  readonly openapi?: boolean;
 }
 
 /** A payauth instance: configuration, store, shared state, keys and clock, and what adapters serve. */
@@ -101,6 +115,14 @@ export interface Payauth extends AuthContext {
   authenticate(mechanism: Mechanism, request: AuthRequest): Promise<GuardResult>;
   /** Calls `listener` on every refusal; returns the function that stops it. */
   onRejection(listener: (event: RejectionEvent) => void): () => void;
+  /** The Prometheus metrics, when enabled (`metrics` option). */
+  readonly metrics: PayauthMetrics | undefined;
+  /**
+   * Ends the open event streams (`GET /admin/api/events`), which would otherwise keep an HTTP server from closing.
+   * `close()` calls it; the Fastify plugin calls it when the app closes. With another framework, call it (or
+   * `close()`) before closing your HTTP server.
+   */
+  endStreams(): void;
   /** Flushes the audit trail, stops timers, closes the store and the shared state (those it opened). */
   close(): Promise<void>;
 }
@@ -213,17 +235,35 @@ export async function createPayauth(options: PayauthOptions): Promise<Payauth> {
     fingerprint,
   };
   const guards: Readonly<Record<Mechanism, Guard>> = createGuards(context);
-  const routes: Route[] = createEndpointRoutes(context);
-  if (options.sandbox ?? options.demo ?? false) routes.push(...createSandboxRoutes(context, guards));
+  const sandbox = options.sandbox ?? options.demo ?? false;
+  const metricsOption = options.metrics ?? sandbox;
+  // prom-client loads only when metrics are on.
+  const metrics =
+    metricsOption === false
+      ? undefined
+      : (await import('./metrics/metrics.ts')).createMetrics(
+          { resolver, state, onRejection: (listener) => rejections.add(listener) },
+          metricsOption === true ? {} : metricsOption,
+        );
+  // Every route is counted by the metrics wrapper (when on), those added later too.
+  const instrument = (list: readonly Route[]): Route[] =>
+    metrics === undefined ? [...list] : list.map((route) => metrics.instrument(route));
+  const routes: Route[] = instrument(createEndpointRoutes(context));
+  if (sandbox) routes.push(...instrument(createSandboxRoutes(context, guards)));
   let closed = false;
-  return {
+  const closing = new AbortController();
+  const payauth: Payauth = {
     ...context,
     credentials: createCredentialsFacade(service),
     routes,
     demo,
     location: opened.location,
+    metrics,
+    endStreams() {
+      closing.abort();
+    },
     addRoutes(extra) {
-      routes.push(...extra);
+      routes.push(...instrument(extra));
     },
     async authenticate(mechanism, request) {
       assertMechanism(mechanism);
@@ -246,6 +286,8 @@ export async function createPayauth(options: PayauthOptions): Promise<Payauth> {
     async close() {
       if (closed) return;
       closed = true;
+      closing.abort();
+      metrics?.close();
       resolver.stop();
       issuer.stop();
       await stopListening?.();
@@ -254,6 +296,23 @@ export async function createPayauth(options: PayauthOptions): Promise<Payauth> {
       if (typeof options.store === 'string') await store.close();
     },
   };
+  if (options.admin !== undefined) {
+    payauth.addRoutes(createAdminRoutes(payauth, { ...options.admin, signal: closing.signal }));
+  }
+  // The dashboard (docs/dashboard.md) is the admin API's browser client: served with it, useless without it.
+  if (options.admin !== undefined) payauth.addRoutes(createDashboardRoutes());
+  if (metrics !== undefined) payauth.addRoutes([metrics.route]);
+  if (options.openapi ?? (sandbox || options.admin !== undefined)) {
+    payauth.addRoutes([
+      createOpenApiRoute({
+        issuer: config.issuer,
+        admin: options.admin !== undefined,
+        metrics: metrics !== undefined,
+        sandbox,
+      }),
+    ]);
+  }
+  return payauth;
 }
 
 function missingMasterKey(): never {

@@ -121,6 +121,20 @@ export function rejectWith(
 }
 
 /**
+ * Refuses a request whose header or body could not be parsed: 429 when the caller is over its failure budget, else
+ * the parse error's documented answer. Anything but a {@link RejectionError} is rethrown (a bug, not a bad request).
+ */
+export async function refuseInvalid(
+  context: AuthContext,
+  request: AuthRequest,
+  error: unknown,
+  facts: RejectionFacts,
+): Promise<NeutralResponse> {
+  if (!(error instanceof RejectionError)) throw error;
+  return (await refuseOverBudget(context, request, facts)) ?? reject(context, request, error, facts);
+}
+
+/**
  * Answers 429 when the address or credential is over its failure budget; undefined when within. For the guessable
  * mechanisms (everything but Bearer tokens) the attempt is counted here, atomically with the check, before it is
  * verified — so at most the limit's worth of concurrent guesses is ever verified — and given back by

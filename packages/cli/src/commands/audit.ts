@@ -1,4 +1,5 @@
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
+import { followRejections } from '../follow.ts';
 import { openStore } from '../open-store.ts';
 import { type Io, printJson, UsageError } from '../output.ts';
 
@@ -15,17 +16,59 @@ function parseSince(value: string | undefined): number {
   return time;
 }
 
-/** `payauth audit`: read the audit trail. */
+interface AuditOptions {
+  store?: string;
+  since?: string;
+  limit: string;
+  json?: boolean;
+  follow?: boolean;
+  url?: string;
+  adminToken?: string;
+  lang: 'en' | 'fr';
+}
+
+/** `payauth audit`: read the audit trail, or follow a running server's rejections. */
 export function registerAudit(program: Command, io: Io): void {
   program
     .command('audit')
     .description('print authentication attempts from the audit trail (never a secret)')
-    .requiredOption('--store <store>', 'SQLite file path')
+    .option('--store <store>', 'SQLite file path or postgres://… (to read the trail)')
     .option('--since <when>', 'ms since the epoch, ISO date, or a duration such as 10m, 2h')
     .option('--limit <n>', 'at most this many, newest kept', '1000')
-    .option('--json', 'print a JSON array')
-    .addHelpText('after', '\nExample:\n  $ payauth audit --store ./payauth.db --since 10m')
-    .action(async (options: { store: string; since?: string; limit: string; json?: boolean }) => {
+    .option('--json', 'print a JSON array (with --follow: one JSON object per line)')
+    .option(
+      '--follow',
+      "print a running server's rejections as they happen (its admin API: --url, --admin-token)",
+    )
+    .option('--url <url>', 'with --follow: the server, e.g. http://127.0.0.1:8080')
+    .addOption(
+      new Option('--admin-token <token>', "with --follow: the server's admin token").env(
+        'PAYAUTH_ADMIN_TOKEN',
+      ),
+    )
+    .addOption(
+      new Option('--lang <language>', 'with --follow: language of the advice')
+        .choices(['en', 'fr'])
+        .default('en'),
+    )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ payauth audit --store ./payauth.db --since 10m\n  $ payauth audit --follow --url http://127.0.0.1:8080 --admin-token "$PAYAUTH_ADMIN_TOKEN" --lang fr',
+    )
+    .action(async (options: AuditOptions) => {
+      if (options.follow) {
+        if (options.url === undefined || options.adminToken === undefined || options.adminToken === '')
+          throw new UsageError('--follow needs --url and --admin-token (or PAYAUTH_ADMIN_TOKEN)');
+        process.exitCode = await followRejections({
+          url: options.url,
+          token: options.adminToken,
+          language: options.lang,
+          json: Boolean(options.json),
+          io,
+        });
+        return;
+      }
+      if (options.store === undefined) throw new UsageError('--store is required (or --follow with --url)');
       const opened = await openStore(options.store, { mustExist: true });
       try {
         const events = await opened.store.listAudit({

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { createLogger, formatDemo } from '@payauth/server';
 import { createPayauthServer } from '@payauth/server/standalone';
@@ -30,6 +31,9 @@ interface ServeOptions {
   headersTimeout: string;
   keepAliveTimeout: string;
   maxConnectionsPerAddress: string;
+  adminToken?: string;
+  adminAllowRemote?: boolean;
+  metrics?: boolean;
 }
 
 /** `payauth serve`: the sandbox of all four providers (and the production server). */
@@ -88,6 +92,14 @@ export function registerServe(program: Command, io: Io): void {
       'open connections per peer address at most (0: no cap; leave 0 behind a load balancer)',
       '0',
     )
+    .addOption(
+      new Option(
+        '--admin-token <token>',
+        'turn the admin API (/admin/api) on with this Bearer token (16+ characters); --demo makes one',
+      ).env('PAYAUTH_ADMIN_TOKEN'),
+    )
+    .option('--admin-allow-remote', 'let the admin API answer non-loopback clients (default: loopback only)')
+    .option('--metrics', 'serve Prometheus metrics at /metrics (on with --demo)')
     .addHelpText('after', '\nExample:\n  $ payauth serve --port 8080 --store ./payauth.db --demo')
     .action(async (options: ServeOptions) => {
       if (!/^\d{1,5}$/.test(options.port) || Number(options.port) > 65535)
@@ -112,6 +124,13 @@ export function registerServe(program: Command, io: Io): void {
       if (!/^\d{1,6}$/.test(options.maxConnectionsPerAddress))
         throw new UsageError('--max-connections-per-address must be a whole number (0: no cap)');
       const port = Number(options.port);
+      // An empty PAYAUTH_ADMIN_TOKEN counts as unset.
+      if (options.adminToken === '') options.adminToken = undefined;
+      if (options.adminToken !== undefined && !/^\S{16,}$/.test(options.adminToken))
+        throw new UsageError('--admin-token must be at least 16 characters without spaces');
+      // --demo turns the admin API on with a fresh token, printed below with the dashboard's URL.
+      const adminToken =
+        options.adminToken ?? (options.demo ? randomBytes(24).toString('base64url') : undefined);
       if (options.redis !== undefined && !/^rediss?:\/\//.test(options.redis))
         throw new UsageError('--redis takes a redis:// or rediss:// URL');
       const logger = createLogger({
@@ -132,6 +151,10 @@ export function registerServe(program: Command, io: Io): void {
           ...(options.hmacSingleUse ? { hmac: { singleUse: true } } : {}),
         },
         pollIntervalMs: Number(options.pollInterval),
+        metrics: Boolean(options.metrics || options.demo),
+        ...(adminToken === undefined
+          ? {}
+          : { admin: { token: adminToken, allowRemote: Boolean(options.adminAllowRemote) } }),
         auditSuccesses: options.auditEachSuccess ? 'each' : 'per-second',
         tokenAlgorithm: options.tokenAlg as 'EdDSA' | 'RS256',
         ...(options.trustProxy === undefined ? {} : { trustProxy: parseTrustProxy(options.trustProxy) }),
@@ -160,6 +183,11 @@ export function registerServe(program: Command, io: Io): void {
         `payauth listening on http://${displayHost}:${actualPort} (store ${server.payauth.location})`,
       );
       if (server.payauth.demo) io.stdout(formatDemo(server.payauth.demo));
+      if (adminToken !== undefined) {
+        io.stdout(`dashboard: http://${displayHost}:${actualPort}/dashboard/`);
+        // A token the operator chose is not echoed; the one --demo made is shown this once.
+        if (options.adminToken === undefined) io.stdout(`admin token: ${adminToken}`);
+      }
       const stop = async (signal: string) => {
         logger.info({ event: 'server.stopping', signal });
         await server.close();

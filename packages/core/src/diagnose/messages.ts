@@ -208,6 +208,106 @@ export const diagnosisMessages = {
     fr: () =>
       'Pas de jti : accepté (le document n’en envoie pas), mais la même assertion ne sert qu’une fois.',
   },
+  // Token requests, Fondy bodies and access tokens (the admin API's playground)
+  FORM_FIELD_MISSING: {
+    en: (d) => `The form has no ${d.field}; send it (application/x-www-form-urlencoded).`,
+    fr: (d) => `Le formulaire n’a pas de ${d.field} ; envoyez-le (application/x-www-form-urlencoded).`,
+  },
+  FORM_FIELD_REPEATED: {
+    en: (d) => `${d.field} appears more than once in the form; send it once (RFC 6749 §3.1).`,
+    fr: (d) =>
+      `${d.field} figure plusieurs fois dans le formulaire ; envoyez-le une seule fois (RFC 6749 §3.1).`,
+  },
+  GRANT_TYPE_UNSUPPORTED: {
+    en: (d) => `grant_type is "${d.grantType}"; only client_credentials is supported.`,
+    fr: (d) => `grant_type vaut « ${d.grantType} » ; seul client_credentials est pris en charge.`,
+  },
+  ASSERTION_TYPE_WRONG: {
+    en: () =>
+      'client_assertion_type must be urn:ietf:params:oauth:client-assertion-type:jwt-bearer (RFC 7523).',
+    fr: () =>
+      'client_assertion_type doit valoir urn:ietf:params:oauth:client-assertion-type:jwt-bearer (RFC 7523).',
+  },
+  SCOPE_NOT_ALLOWED: {
+    en: (d) => `scope "${d.scope}" is not allowed; ask for ${d.allowed}.`,
+    fr: (d) => `La portée « ${d.scope} » n’est pas autorisée ; demandez ${d.allowed}.`,
+  },
+  FORM_CLIENT_ID_DIFFERS: {
+    en: () => 'The form client_id differs from the assertion sub; they must be equal.',
+    fr: () => 'Le client_id du formulaire diffère du sub de l’assertion ; ils doivent être égaux.',
+  },
+  CLIENT_UNKNOWN: {
+    en: () => 'No client with this id is registered on this server (check the environment).',
+    fr: () => 'Aucun client de cet identifiant n’est enregistré sur ce serveur (vérifiez l’environnement).',
+  },
+  ACCESS_KEY_UNKNOWN: {
+    en: () => 'No credential with this access key exists on this server (check the environment).',
+    fr: () => 'Aucun identifiant avec cette clé d’accès n’existe sur ce serveur (vérifiez l’environnement).',
+  },
+  CREDENTIAL_REVOKED: {
+    en: () => 'This credential was revoked: ask for a new one.',
+    fr: () => 'Cet identifiant a été révoqué : demandez-en un nouveau.',
+  },
+  BODY_NOT_JSON: {
+    en: () => 'The body is not a JSON object; send {"application_id":…,"date":…,"signature":…}.',
+    fr: () => 'Le corps n’est pas un objet JSON ; envoyez {"application_id":…,"date":…,"signature":…}.',
+  },
+  PARAMETER_MISSING: {
+    en: (d) => `Parameter ${d.parameter} is missing or empty.`,
+    fr: (d) => `Le paramètre ${d.parameter} est absent ou vide.`,
+  },
+  PARAMETER_NOT_STRING: {
+    en: (d) => `Parameter ${d.parameter} must be a string.`,
+    fr: (d) => `Le paramètre ${d.parameter} doit être une chaîne.`,
+  },
+  PARAMETER_TOO_LONG: {
+    en: (d) => `Parameter ${d.parameter} is longer than ${d.limit} characters.`,
+    fr: (d) => `Le paramètre ${d.parameter} dépasse ${d.limit} caractères.`,
+  },
+  APPLICATION_UNKNOWN: {
+    en: () =>
+      'No application with this application_id exists on this server; Fondy answers "Incorrect signature".',
+    fr: () =>
+      'Aucune application de cet application_id n’existe sur ce serveur ; Fondy répond « Incorrect signature ».',
+  },
+  APP_SIGNATURE_NOT_HEX: {
+    en: () => 'The signature must be 128 lowercase hex digits (SHA-512).',
+    fr: () => 'La signature doit compter 128 chiffres hexadécimaux minuscules (SHA-512).',
+  },
+  APP_SIGNATURE_WRONG_ORDER: {
+    en: () => 'The signature hashes the right values in the wrong order: sha512(secret|application_id|date).',
+    fr: () =>
+      'La signature hache les bonnes valeurs dans le mauvais ordre : sha512(secret|application_id|date).',
+  },
+  APP_SIGNATURE_WRONG_HASH: {
+    en: () => 'The signature uses SHA-256 (or SHA-1); Fondy expects SHA-512.',
+    fr: () => 'La signature utilise SHA-256 (ou SHA-1) ; Fondy attend SHA-512.',
+  },
+  APP_SIGNATURE_MISMATCH: {
+    en: () =>
+      'The signature does not match this secret: sha512(secret + "|" + application_id + "|" + date), lowercase hex, UTF-8.',
+    fr: () =>
+      'La signature ne correspond pas à ce secret : sha512(secret + "|" + application_id + "|" + date), hexadécimal minuscule, UTF-8.',
+  },
+  TOKEN_MALFORMED: {
+    en: () => 'This is not a compact JWT (three base64url parts separated by dots).',
+    fr: () => 'Ce n’est pas un JWT compact (trois parties base64url séparées par des points).',
+  },
+  TOKEN_EXPIRED: {
+    en: (d) => `The token expired ${d.seconds} s ago: get a new one (clients renew 60 s before expiry).`,
+    fr: (d) =>
+      `Le jeton a expiré il y a ${d.seconds} s : demandez-en un nouveau (les clients renouvellent 60 s avant).`,
+  },
+  TOKEN_NOT_ISSUED_HERE: {
+    en: () =>
+      'This server did not issue the token (unknown key, issuer or signature), or its key was rotated out.',
+    fr: () =>
+      'Ce serveur n’a pas émis ce jeton (clé, émetteur ou signature inconnus), ou sa clé a été retirée.',
+  },
+  TOKEN_MECHANISM: {
+    en: (d) => `Issued by the ${d.mechanism} token endpoint: it opens that mechanism's resources only.`,
+    fr: (d) => `Émis par le point de jeton ${d.mechanism} : il n’ouvre que les ressources de ce mécanisme.`,
+  },
 } as const satisfies Record<string, Record<Language, Text>>;
 
 /** A cause `doctor` can name. */

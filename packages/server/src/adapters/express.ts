@@ -30,8 +30,9 @@ function toAuthRequest(request: Request): AuthRequest {
 
 /**
  * An Express router serving payauth's routes: the three token endpoints, the OAuth metadata and the JWKS (and
- * whatever was added with `payauth.addRoutes`). Bodies are read raw, so mount it before `express.json()` or pass
- * it parsed bodies: both work.
+ * whatever was added with `payauth.addRoutes`). Bodies are read raw: mount it before `express.json()` and
+ * `express.urlencoded()`, since a parser that runs first answers malformed input itself (an HTML 400) instead of the
+ * documents' answers. A body a parser did read is re-encoded and used.
  *
  * @example
  * ```ts
@@ -44,11 +45,10 @@ export function payauthRouter(payauth: Payauth): Router {
   const router = Router();
   for (const route of payauth.routes) {
     const handle = async (request: Request, response: Response) => {
+      // The request is described before its body is read: a body cut short can take the socket (and `req.ip`) away.
+      const described = toAuthRequest(request);
       const read: object = route.readsBody ? await readNodeBody(request) : {};
-      await writeNodeResponse(
-        response,
-        await runRoute(payauth, route, { ...toAuthRequest(request), ...read }),
-      );
+      await writeNodeResponse(response, await runRoute(payauth, route, { ...described, ...read }));
     };
     register(router, route, handle);
   }

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import type { Mechanism } from '@payauth/core';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
@@ -41,11 +42,11 @@ function toAuthRequest(request: FastifyRequest): AuthRequest {
 
 function send(reply: FastifyReply, response: NeutralResponse): FastifyReply {
   reply.code(response.status).headers(response.headers);
-  return response.stream === undefined ? reply.send(response.body) : reply.send(streamOf(response.stream));
-}
-
-async function* streamOf(stream: AsyncIterable<string>): AsyncGenerator<string> {
-  yield* stream;
+  // Fastify sends Node streams, not async iterables: Readable.from wraps the stream, and calls its return() when the
+  // client goes away (so an event stream's listener ends with its connection).
+  return response.stream === undefined
+    ? reply.send(response.body)
+    : reply.send(Readable.from(response.stream, { objectMode: false }));
 }
 
 /** Options of {@link payauthPlugin}. */
@@ -70,6 +71,10 @@ export const payauthPlugin: FastifyPluginAsync<PayauthPluginOptions> = fastifyPl
   async function payauth(app: FastifyInstance, options: PayauthPluginOptions) {
     const instance = options.payauth;
     if (!app.hasRequestDecorator('payauth')) app.decorateRequest('payauth', undefined);
+    // An open event stream would keep close() waiting for its connection: end the streams first.
+    app.addHook('preClose', async () => {
+      instance.endStreams();
+    });
     await app.register(async function payauthRoutes(scope) {
       scope.removeAllContentTypeParsers();
       scope.addContentTypeParser(

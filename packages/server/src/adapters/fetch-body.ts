@@ -19,7 +19,7 @@ export async function readFetchBody(
       if (done) break;
       size += value.byteLength;
       if (size > BODY_LIMIT) {
-        await reader.cancel();
+        await discardRest(reader);
         return { bodyProblem: 'too-large' };
       }
       chunks.push(value);
@@ -28,6 +28,24 @@ export async function readFetchBody(
   } catch {
     return { bodyProblem: 'unreadable' };
   }
+}
+
+/** How much of a too-large body is read and dropped so the connection can carry the answer and more requests. */
+const DISCARD_LIMIT = 1024 * 1024;
+
+/**
+ * Reads and drops the rest of a too-large body, up to {@link DISCARD_LIMIT}, then cancels. Cancelling at once would
+ * destroy the connection under the answer on @hono/node-server (its body is `Readable.toWeb(incoming)`), and a client
+ * reusing it would see the next request hang up.
+ */
+async function discardRest(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<void> {
+  let discarded = 0;
+  while (discarded <= DISCARD_LIMIT) {
+    const { done, value } = await reader.read();
+    if (done) return;
+    discarded += value.byteLength;
+  }
+  await reader.cancel();
 }
 
 /** A neutral response as a fetch `Response` (a `stream` becomes the body's readable stream). */

@@ -49,7 +49,11 @@ export function payauthHandler(
     if (!match) return undefined;
     const base = { ...toAuthRequest(request, url, options), params: match.params };
     const read = match.route.readsBody ? await readFetchBody(request) : undefined;
-    return toFetchResponse(await runRoute(payauth, match.route, { ...base, ...read }));
+    const answer = await runRoute(payauth, match.route, { ...base, ...read });
+    // HEAD: the GET route's status and headers, no body (what the frameworks' adapters answer).
+    return request.method === 'HEAD'
+      ? new Response(null, { status: answer.status, headers: answer.headers })
+      : toFetchResponse(answer);
   };
 }
 

@@ -24,18 +24,28 @@ export async function readNodeBody(
     return { body: JSON.stringify(parsed) };
   }
   if (Number(request.headers['content-length'] ?? '0') > BODY_LIMIT) return { bodyProblem: 'too-large' };
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of request) {
-      size += (chunk as Buffer).length;
-      if (size > BODY_LIMIT) return { bodyProblem: 'too-large' };
-      chunks.push(chunk as Buffer);
-    }
-  } catch {
-    return { bodyProblem: 'unreadable' };
-  }
-  return { body: Buffer.concat(chunks).toString('utf8') };
+  // Not `for await`: leaving that loop early destroys the request, and with it the socket the answer must go out on.
+  // Past the limit the rest is read and dropped (the stream keeps flowing), so the connection stays usable.
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let settled = false;
+    const finish = (result: { body: string } | { bodyProblem: BodyProblem }) => {
+      if (settled) return;
+      settled = true;
+      request.off('data', onData);
+      resolve(result);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > BODY_LIMIT) finish({ bodyProblem: 'too-large' });
+      else chunks.push(chunk);
+    };
+    request.on('data', onData);
+    request.once('end', () => finish({ body: Buffer.concat(chunks).toString('utf8') }));
+    request.once('error', () => finish({ bodyProblem: 'unreadable' }));
+    request.once('close', () => finish({ bodyProblem: 'unreadable' }));
+  });
 }
 
 /** Writes a neutral response on a Node response (a `stream` is written chunk by chunk). */

@@ -1,15 +1,9 @@
-import {
-  type ApiKeyRequest,
-  isValidPublicId,
-  parseApiKeyRequest,
-  RejectionError,
-  verifyApiSecret,
-} from '@payauth/core';
+import { type ApiKeyRequest, parseApiKeyRequest, RejectionError, verifyApiSecret } from '@payauth/core';
 import type { AuthContext } from '../context.ts';
 import { acceptedByAnyLive } from '../credentials/resolver.ts';
 import { jsonResponse, singleHeader } from '../http/headers.ts';
-import type { AuthRequest, NeutralResponse } from '../http/types.ts';
-import { auditSuccess, type RejectionFacts, refuseOverBudget, reject } from '../rejection.ts';
+import type { AuthRequest, NeutralResponse, RequestHandler } from '../http/types.ts';
+import { auditSuccess, type RejectionFacts, refuseInvalid, refuseOverBudget, reject } from '../rejection.ts';
 
 const FACTS = { surface: 'api-key', mechanism: 'api-key' } as const;
 
@@ -22,25 +16,20 @@ const FACTS = { surface: 'api-key', mechanism: 'api-key' } as const;
  * const endpoint = createApiKeyEndpoint(context); const response = await endpoint(request)
  * ```
  */
-export function createApiKeyEndpoint(
-  context: AuthContext,
-): (request: AuthRequest) => Promise<NeutralResponse> {
+export function createApiKeyEndpoint(context: AuthContext): RequestHandler {
   const pepper = context.envelope.deriveKey('api-key-secret-hash');
   return async function apiKeyEndpoint(request) {
     let body: ApiKeyRequest;
     try {
       body = parseApiKeyRequest(singleHeader(request.headers['content-type']), request.body ?? '');
     } catch (error) {
-      if (!(error instanceof RejectionError)) throw error;
-      return (await refuseOverBudget(context, request, FACTS)) ?? reject(context, request, error, FACTS);
+      return refuseInvalid(context, request, error, FACTS);
     }
     const facts: RejectionFacts = { ...FACTS, publicId: body.apiKey };
     const over = await refuseOverBudget(context, request, facts);
     if (over) return over;
-    // An id outside the one grammar is unknown without asking the store (it still counts against the budget).
-    const credential = isValidPublicId(body.apiKey)
-      ? await context.resolver.resolve('api-key', body.apiKey)
-      : undefined;
+    // The resolver answers "unknown" for an id outside the one grammar without asking the store.
+    const credential = await context.resolver.resolve('api-key', body.apiKey);
     const now = context.now();
     try {
       const verified =

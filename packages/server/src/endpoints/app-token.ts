@@ -2,7 +2,6 @@ import {
   type AppTokenRequest,
   checkAppTokenDate,
   isJsonContentType,
-  isValidPublicId,
   parseAppTokenRequest,
   RejectionError,
   verifyAppTokenSignature,
@@ -10,8 +9,8 @@ import {
 import type { AuthContext } from '../context.ts';
 import { acceptedByAnyLive } from '../credentials/resolver.ts';
 import { jsonResponse, singleHeader } from '../http/headers.ts';
-import type { AuthRequest, NeutralResponse } from '../http/types.ts';
-import { auditSuccess, type RejectionFacts, refuseOverBudget, reject } from '../rejection.ts';
+import type { AuthRequest, NeutralResponse, RequestHandler } from '../http/types.ts';
+import { auditSuccess, type RejectionFacts, refuseInvalid, refuseOverBudget, reject } from '../rejection.ts';
 
 const FACTS = { surface: 'app-token', mechanism: 'app-token' } as const;
 
@@ -25,9 +24,7 @@ const FACTS = { surface: 'app-token', mechanism: 'app-token' } as const;
  * const endpoint = createAppTokenEndpoint(context); const response = await endpoint(request)
  * ```
  */
-export function createAppTokenEndpoint(
-  context: AuthContext,
-): (request: AuthRequest) => Promise<NeutralResponse> {
+export function createAppTokenEndpoint(context: AuthContext): RequestHandler {
   const { config } = context;
   return async function appTokenEndpoint(request) {
     let body: AppTokenRequest;
@@ -53,16 +50,13 @@ export function createAppTokenEndpoint(
       }
       body = parseAppTokenRequest(parsed);
     } catch (error) {
-      if (!(error instanceof RejectionError)) throw error;
-      return (await refuseOverBudget(context, request, FACTS)) ?? reject(context, request, error, FACTS);
+      return refuseInvalid(context, request, error, FACTS);
     }
     const facts: RejectionFacts = { ...FACTS, publicId: body.application_id };
     const over = await refuseOverBudget(context, request, facts);
     if (over) return over;
-    // An id outside the one grammar is unknown without asking the store (it still counts against the budget).
-    const credential = isValidPublicId(body.application_id)
-      ? await context.resolver.resolve('app-token', body.application_id)
-      : undefined;
+    // The resolver answers "unknown" for an id outside the one grammar without asking the store.
+    const credential = await context.resolver.resolve('app-token', body.application_id);
     if (!credential) {
       return reject(
         context,

@@ -8,8 +8,8 @@ import {
 } from '@payauth/core';
 import type { AuthContext } from '../context.ts';
 import { jsonResponse, singleHeader } from '../http/headers.ts';
-import type { AuthRequest, NeutralResponse } from '../http/types.ts';
-import { auditSuccess, type RejectionFacts, refuseOverBudget, reject } from '../rejection.ts';
+import type { AuthRequest, NeutralResponse, RequestHandler } from '../http/types.ts';
+import { auditSuccess, type RejectionFacts, refuseInvalid, refuseOverBudget, reject } from '../rejection.ts';
 
 const FACTS = { surface: 'private-key-jwt', mechanism: 'private-key-jwt' } as const;
 
@@ -48,9 +48,7 @@ function parseForm(request: AuthRequest): Map<string, string> {
  * const endpoint = createPrivateKeyJwtEndpoint(context); const response = await endpoint(request)
  * ```
  */
-export function createPrivateKeyJwtEndpoint(
-  context: AuthContext,
-): (request: AuthRequest) => Promise<NeutralResponse> {
+export function createPrivateKeyJwtEndpoint(context: AuthContext): RequestHandler {
   const { config } = context;
   const tokenEndpoint = `${config.issuer}${TOKEN_PATH}`;
   const audiences = [tokenEndpoint, config.issuer, `${config.issuer}/`];
@@ -97,12 +95,7 @@ export function createPrivateKeyJwtEndpoint(
         );
       }
     } catch (error) {
-      if (!(error instanceof RejectionError)) throw error;
-      const facts = FACTS;
-      return (
-        (await refuseOverBudget(context, request, facts)) ??
-        withChallenge(await reject(context, request, error, facts), usedAuthorizationHeader)
-      );
+      return withChallenge(await refuseInvalid(context, request, error, FACTS), usedAuthorizationHeader);
     }
     const facts: RejectionFacts = { ...FACTS, publicId: clientId };
     const over = await refuseOverBudget(context, request, facts);

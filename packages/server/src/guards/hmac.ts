@@ -10,7 +10,7 @@ import type { AuthContext } from '../context.ts';
 import { isLive, type ResolvedCredential } from '../credentials/resolver.ts';
 import { singleHeader } from '../http/headers.ts';
 import type { AuthRequest, GuardResult } from '../http/types.ts';
-import { auditSuccess, type RejectionFacts, refuseOverBudget, reject } from '../rejection.ts';
+import { auditSuccess, type RejectionFacts, refuseInvalid, refuseOverBudget, reject } from '../rejection.ts';
 
 const FACTS = { surface: 'hmac', mechanism: 'hmac' } as const;
 
@@ -33,16 +33,9 @@ export function createHmacGuard(context: AuthContext): (request: AuthRequest) =>
     try {
       header = parseHmacHeader(value);
     } catch (error) {
-      const over = await refuseOverBudget(context, request, FACTS);
-      if (over) return { ok: false, response: over };
       return {
         ok: false,
-        response: await reject(
-          context,
-          request,
-          error as RejectionError,
-          withHint(context, value, undefined, FACTS),
-        ),
+        response: await refuseInvalid(context, request, error, withHint(context, value, undefined, FACTS)),
       };
     }
     const facts: RejectionFacts = { ...FACTS, publicId: header.accessKey };

@@ -13,11 +13,12 @@ export interface RouteMatch {
 
 /**
  * Finds the route of a method and path in a table: exact segments, or `:name` segments that take any one
- * non-empty segment. `HEAD` is not served (no route of payauth's needs it).
+ * non-empty segment. `HEAD` finds the `GET` route, as Express, Hono and Fastify do (the caller sends no body).
  */
 export function matchRoute(routes: readonly Route[], method: string, path: string): RouteMatch | undefined {
+  const wanted = method === 'HEAD' ? 'GET' : method;
   for (const route of routes) {
-    if (route.method !== method) continue;
+    if (route.method !== wanted) continue;
     if (route.path === path) return { route, params: {} };
     if (!route.path.includes(':')) continue;
     const expected = route.path.split('/');

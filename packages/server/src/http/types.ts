@@ -39,6 +39,9 @@ export interface NeutralResponse {
   readonly stream?: AsyncIterable<string>;
 }
 
+/** What answers a neutral request: a route's `handle`, a token endpoint. */
+export type RequestHandler = (request: AuthRequest) => Promise<NeutralResponse>;
+
 /** One route of the table. Adapters loop over the table; they never choose a status, a header or a body. */
 export interface Route {
   readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';

@@ -55,7 +55,8 @@ export interface SecretRecord {
 /** One authentication attempt, as the audit trail keeps it. Never a secret. */
 export interface AuditEvent {
   readonly at: number;
-  readonly mechanism: Mechanism | 'bearer';
+  /** The mechanism of the attempt; `admin` for a change made through the admin API (reason `ADMIN_…`). */
+  readonly mechanism: Mechanism | 'bearer' | 'admin';
   /** The public id presented (access key, application id, client id, api key), cut to 64 characters. */
   readonly publicId?: string;
   readonly credentialId?: string;

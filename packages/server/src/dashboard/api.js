@@ -1,0 +1,111 @@
+// The admin API client: every request carries the admin token as `Authorization: Bearer` (no cookie, so no CSRF
+// by cookie; the API also refuses a foreign Origin). The token lives in sessionStorage: gone when the tab closes.
+
+const TOKEN_KEY = 'payauth.adminToken';
+
+/** An answer of the admin API other than 2xx, with its `{error, message}` when it sent one. */
+export class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message || `HTTP ${status}`);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+  }
+}
+
+/** The admin API under `../admin/api/` relative to the dashboard, so the pair can be mounted under any prefix. */
+export class AdminApi {
+  constructor(base = new URL('../admin/api/', window.location.href)) {
+    this.base = base;
+  }
+
+  get token() {
+    return window.sessionStorage.getItem(TOKEN_KEY) ?? '';
+  }
+
+  set token(value) {
+    if (value) window.sessionStorage.setItem(TOKEN_KEY, value);
+    else window.sessionStorage.removeItem(TOKEN_KEY);
+  }
+
+  url(path, query) {
+    const url = new URL(path, this.base);
+    for (const [name, value] of Object.entries(query ?? {})) {
+      if (value !== undefined && value !== '') url.searchParams.set(name, String(value));
+    }
+    return url;
+  }
+
+  /** Sends one request; resolves with the parsed JSON, rejects with an {@link ApiError}. */
+  async request(method, path, { query, body } = {}) {
+    const headers = { authorization: `Bearer ${this.token}`, accept: 'application/json' };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const response = await fetch(this.url(path, query), {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      cache: 'no-store',
+      credentials: 'omit',
+    });
+    const text = await response.text();
+    let data;
+    try {
+      data = text === '' ? undefined : JSON.parse(text);
+    } catch {
+      data = undefined;
+    }
+    if (!response.ok) throw new ApiError(response.status, data?.error, data?.message);
+    return data;
+  }
+
+  /**
+   * Reads `GET events` with fetch + a ReadableStream (EventSource cannot send an Authorization header) and calls
+   * `onOpen` once connected, then `onMessage` with each `data:` JSON. Resolves when the stream ends; rejects on an
+   * HTTP error or abort.
+   */
+  async stream(path, { onOpen, onMessage, signal }) {
+    const response = await fetch(this.url(path), {
+      headers: { authorization: `Bearer ${this.token}`, accept: 'text/event-stream' },
+      cache: 'no-store',
+      credentials: 'omit',
+      signal,
+    });
+    if (!response.ok || !response.body) throw new ApiError(response.status);
+    onOpen?.();
+    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+    const parser = createEventParser(onMessage);
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      parser(value);
+    }
+  }
+}
+
+/**
+ * A Server-Sent Events parser (the WHATWG rules that matter here): events end at a blank line, `data:` lines are
+ * joined by newlines, comments (`:`) and other fields are ignored. Each event's data is parsed as JSON.
+ */
+export function createEventParser(onMessage) {
+  let buffer = '';
+  let data = [];
+  return (chunk) => {
+    buffer += chunk;
+    const lines = buffer.split(/\r\n|\r|\n/);
+    buffer = lines.pop() ?? '';
+    for (const line of lines) {
+      if (line === '') {
+        if (data.length > 0) {
+          try {
+            onMessage(JSON.parse(data.join('\n')));
+          } catch {
+            // Not JSON: not one of ours; skip it.
+          }
+        }
+        data = [];
+      } else if (line.startsWith('data:')) {
+        data.push(line.slice(line.startsWith('data: ') ? 6 : 5));
+      }
+    }
+  };
+}

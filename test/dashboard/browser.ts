@@ -1,0 +1,34 @@
+import { existsSync } from 'node:fs';
+import { type Browser, chromium, type Page } from 'playwright-core';
+
+/** Debian's chromium (`apt-get install chromium`; `.ci/run` installs it when missing). */
+export const CHROMIUM = '/usr/bin/chromium';
+
+/** Why the browser tests cannot run here, or undefined when they can. */
+export const browserMissing: string | undefined = existsSync(CHROMIUM)
+  ? undefined
+  : `${CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium) to run the dashboard's browser tests`;
+
+/** Starts headless chromium with no network of its own (no sync, no updates, no QUIC). */
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+/** Opens the dashboard (its URL as `payauth serve` printed it) and signs in with the admin token. */
+export async function signIn(page: Page, dashboard: string, token: string): Promise<void> {
+  await page.goto(dashboard);
+  await page.getByLabel(/Admin token|Jeton d’administration/).fill(token);
+  await page.keyboard.press('Enter');
+  await page.locator('#nav').waitFor({ state: 'visible' });
+}
