@@ -6,11 +6,15 @@ import { defineConfig } from 'vitest/config';
  */
 const SOURCE_CONDITION = 'payauth-source';
 
+/** Node processes the tests spawn (the CLI, docs/examples, fleet workers) resolve the sources too. */
+const NODE_OPTIONS = [process.env.NODE_OPTIONS, `--conditions=${SOURCE_CONDITION}`].filter(Boolean).join(' ');
+
 export default defineConfig({
   resolve: { conditions: [SOURCE_CONDITION, 'module', 'node', 'development|production'] },
   ssr: { resolve: { conditions: [SOURCE_CONDITION, 'module', 'node', 'development|production'] } },
   test: {
     include: ['packages/*/src/**/*.test.ts', 'test/**/*.test.ts'],
+    env: { NODE_OPTIONS },
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',

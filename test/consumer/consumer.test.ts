@@ -41,6 +41,7 @@ const SUBPATHS = [
   '@payauth/server/standalone',
   '@payauth/server/postgres',
   '@payauth/server/redis',
+  '@payauth/server/metrics',
   'payauth',
 ];
 /** The frameworks and drivers an import must not load unless they are its own (SPEC.md, "Embedding"). */

@@ -95,7 +95,19 @@ export const providerSchemas: Record<string, Schema> = {
   ApiKeyAuthResponse: object({ accessToken: string, expiresIn: integer }),
   ApiKeyError: object({ code: { const: 0 }, error: string }),
   Balance: object({ currency: { type: 'string', pattern: '^[A-Z]{3}$' }, balance: string }),
-  Health: object({ status: { type: 'string', enum: ['ok', 'degraded'] } }),
+  Health: object(
+    {
+      status: { type: 'string', enum: ['ok', 'degraded'] },
+      // The audit trail's own health: a refused or dropped row is shown here without failing the instance.
+      audit: object({
+        status: { type: 'string', enum: ['ok', 'degraded'] },
+        pending: { type: 'integer', minimum: 0 },
+        rejectedRows: { type: 'integer', minimum: 0 },
+        dropped: { type: 'integer', minimum: 0 },
+      }),
+    },
+    ['status'],
+  ),
   Jwks: object({
     keys: {
       type: 'array',
