@@ -241,7 +241,7 @@ describe('private-key-jwt properties', () => {
       ),
       { numRuns: 10_000 },
     );
-  });
+  }, 120_000);
 
   it('sign → verify holds with RS256 (300 cases: RSA signing costs ~1 ms)', () => {
     fc.assert(
