@@ -47,6 +47,11 @@ const wwwAuthenticateBearer = {
   },
 };
 
+/** A platform route with one GET answered 200 with a JSON schema. */
+function platformGet(summary: string, description: string, schema: string) {
+  return { get: { tags: ['platform'], summary, responses: { '200': json(description, schema) } } };
+}
+
 function json(description: string, schema: string, headers: Json = {}): Json {
   return { description, headers, content: { [JSON_TYPE]: { schema: ref(schema) } } };
 }
@@ -178,34 +183,22 @@ function providerPaths(): Json {
         },
       },
     },
-    '/.well-known/jwks.json': {
-      get: {
-        tags: ['platform'],
-        summary: 'Public keys of the access tokens',
-        responses: { '200': json('Every key that may still verify a live token.', 'Jwks') },
-      },
-    },
-    '/.well-known/oauth-authorization-server': {
-      get: {
-        tags: ['platform'],
-        summary: 'RFC 8414 metadata',
-        responses: { '200': json('The metadata.', 'AuthorizationServerMetadata') },
-      },
-    },
-    '/.well-known/openid-configuration': {
-      get: {
-        tags: ['platform'],
-        summary: 'The same metadata, where OpenID clients look',
-        responses: { '200': json('The metadata.', 'AuthorizationServerMetadata') },
-      },
-    },
-    '/openapi.json': {
-      get: {
-        tags: ['platform'],
-        summary: 'This document',
-        responses: { '200': json('OpenAPI 3.1.', 'OpenApiDocument') },
-      },
-    },
+    '/.well-known/jwks.json': platformGet(
+      'Public keys of the access tokens',
+      'Every key that may still verify a live token.',
+      'Jwks',
+    ),
+    '/.well-known/oauth-authorization-server': platformGet(
+      'RFC 8414 metadata',
+      'The metadata.',
+      'AuthorizationServerMetadata',
+    ),
+    '/.well-known/openid-configuration': platformGet(
+      'The same metadata, where OpenID clients look',
+      'The metadata.',
+      'AuthorizationServerMetadata',
+    ),
+    '/openapi.json': platformGet('This document', 'OpenAPI 3.1.', 'OpenApiDocument'),
   };
 }
 
