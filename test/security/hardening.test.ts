@@ -457,13 +457,15 @@ describe('8. the in-memory replay store is bounded', () => {
     try {
       const statuses: number[] = [];
       let last: Response | undefined;
+      // One base instant, three distinct timestamps: `Date.now() - i` could repeat across iterations (a real replay).
+      const base = Date.now();
       for (let i = 0; i < 3; i++) {
         last = await fetch(`${t.url}/api/accounts`, {
           headers: {
             Authorization: formatHmacHeader({
               accessKey: t.demo.hmac.accessKey,
               secretKey: t.demo.hmac.secretKey,
-              timestamp: Date.now() - i,
+              timestamp: base - i * 1000,
             }),
           },
         });
