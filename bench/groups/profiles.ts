@@ -1,4 +1,5 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DemoCredentials } from '@payauth/server';
@@ -104,6 +105,9 @@ export async function runProfiles(): Promise<Row[]> {
       const file = readdirSync(directory).find((name) => name.endsWith('.cpuprofile'));
       if (!file) throw new Error(`${scenario}: no profile written`);
       const profile = JSON.parse(readFileSync(join(directory, file), 'utf8')) as CpuProfile;
+      // BENCH_PROFILE_KEEP=<directory> keeps the raw profile (for `node bench/lib/top.ts <file>` or Chrome DevTools).
+      const keep = process.env.BENCH_PROFILE_KEEP;
+      if (keep) copyFileSync(join(directory, file), join(keep, `${slug(scenario)}.cpuprofile`));
       // Both marks on the profile's clock: keep the window; otherwise (another platform's clock) keep everything.
       const window =
         marks.length === 2 && marks[0]! >= profile.startTime && marks[1]! <= profile.endTime

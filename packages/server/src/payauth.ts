@@ -113,6 +113,17 @@ export interface Payauth extends AuthContext {
   addRoutes(routes: readonly Route[]): void;
   /** Checks one request for one mechanism; never throws (an unreachable store is a 503 in the mechanism's shape). */
   authenticate(mechanism: Mechanism, request: AuthRequest): Promise<GuardResult>;
+  /**
+   * The check of one mechanism, resolved once, for an adapter to call per request: the same verdicts as
+   * {@link Payauth.authenticate}, never throwing, but answered without a promise when nothing had to wait (in-process
+   * shared state, a cached credential or token), so a framework's synchronous hook path stays synchronous.
+   *
+   * @example
+   * ```ts
+   * const check = payauth.guard('hmac'); const result = check(request); if (result instanceof Promise) …
+   * ```
+   */
+  guard(mechanism: Mechanism): (request: AuthRequest) => GuardResult | Promise<GuardResult>;
   /** Calls `listener` on every refusal; returns the function that stops it. */
   onRejection(listener: (event: RejectionEvent) => void): () => void;
   /** The Prometheus metrics, when enabled (`metrics` option). */
@@ -125,6 +136,40 @@ export interface Payauth extends AuthContext {
   endStreams(): void;
   /** Flushes the audit trail, stops timers, closes the store and the shared state (those it opened). */
   close(): Promise<void>;
+}
+
+/**
+ * Wraps a guard into a check that never throws: two `Host` headers are refused first, an error the guard did not
+ * handle (an unreachable store) gives its budget reservation back and answers 503/500 in the mechanism's shape, and
+ * with an injected clock every refusal carries the server's `Date`. Synchronous when the guard answered at once.
+ */
+function createCheck(
+  context: AuthContext,
+  mechanism: Mechanism,
+  guard: Guard,
+): (request: AuthRequest) => GuardResult | Promise<GuardResult> {
+  const surface = GUARD_SURFACE[mechanism];
+  const fail = (request: AuthRequest, error: unknown): GuardResult => {
+    releaseReservation(context, request);
+    const failure = renderFailure(error, surface, request.requestId);
+    context.log(failure.log);
+    return { ok: false, response: withClock(context, failure.response) };
+  };
+  const settle = (result: GuardResult): GuardResult =>
+    result.ok ? result : { ok: false, response: withClock(context, result.response) };
+  return function check(request) {
+    const ambiguous = refuseAmbiguous(context, request, surface);
+    if (ambiguous !== undefined) return { ok: false, response: withClock(context, ambiguous) };
+    let result: GuardResult | Promise<GuardResult>;
+    try {
+      result = guard(request);
+    } catch (error) {
+      return fail(request, error);
+    }
+    return result instanceof Promise
+      ? result.then(settle, (error: unknown) => fail(request, error))
+      : settle(result);
+  };
 }
 
 async function openState(options: PayauthOptions, now: () => number): Promise<SharedState> {
@@ -235,6 +280,12 @@ export async function createPayauth(options: PayauthOptions): Promise<Payauth> {
     fingerprint,
   };
   const guards: Readonly<Record<Mechanism, Guard>> = createGuards(context);
+  const checks = {
+    hmac: createCheck(context, 'hmac', guards.hmac),
+    'app-token': createCheck(context, 'app-token', guards['app-token']),
+    'private-key-jwt': createCheck(context, 'private-key-jwt', guards['private-key-jwt']),
+    'api-key': createCheck(context, 'api-key', guards['api-key']),
+  };
   const sandbox = options.sandbox ?? options.demo ?? false;
   const metricsOption = options.metrics ?? sandbox;
   // prom-client loads only when metrics are on.
@@ -267,18 +318,11 @@ export async function createPayauth(options: PayauthOptions): Promise<Payauth> {
     },
     async authenticate(mechanism, request) {
       assertMechanism(mechanism);
-      const guard = guards[mechanism];
-      const ambiguous = refuseAmbiguous(context, request, GUARD_SURFACE[mechanism]);
-      if (ambiguous !== undefined) return { ok: false, response: withClock(context, ambiguous) };
-      try {
-        const result = await guard(request);
-        return result.ok ? result : { ok: false, response: withClock(context, result.response) };
-      } catch (error) {
-        releaseReservation(context, request);
-        const failure = renderFailure(error, GUARD_SURFACE[mechanism], request.requestId);
-        context.log(failure.log);
-        return { ok: false, response: withClock(context, failure.response) };
-      }
+      return checks[mechanism](request);
+    },
+    guard(mechanism) {
+      assertMechanism(mechanism);
+      return checks[mechanism];
     },
     onRejection(listener) {
       return rejections.add(listener);

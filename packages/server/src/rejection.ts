@@ -3,7 +3,7 @@ import { RejectionError, renderRejection } from '@payauth/core';
 import type { BudgetDecision, BudgetTicket } from './budget/failure-budget.ts';
 import type { AuthContext } from './context.ts';
 import type { ResolvedCredential } from './credentials/resolver.ts';
-import type { AuthRequest, NeutralResponse, Principal } from './http/types.ts';
+import type { AuthRequest, GuardResult, NeutralResponse, Principal } from './http/types.ts';
 
 /** What the caller knew when it refused the request. */
 export interface RejectionFacts {
@@ -202,6 +202,11 @@ export function releaseReservation(context: AuthContext, request: AuthRequest): 
   if (ticket === undefined) return;
   tickets.delete(request);
   context.budget.release(ticket);
+}
+
+/** A guard's refusal, once its answer is rendered. */
+export async function refused(response: Promise<NeutralResponse> | NeutralResponse): Promise<GuardResult> {
+  return { ok: false, response: await response };
 }
 
 /** Records a successful authentication in the audit trail. */

@@ -2,9 +2,10 @@ import type { Mechanism } from '@payauth/core';
 import { type NextFunction, type Request, type RequestHandler, type Response, Router } from 'express';
 import { assertMechanism } from '../guards/authenticate.ts';
 import { runRoute } from '../http/dispatch.ts';
+import { GuardRequest } from '../http/guard-request.ts';
 import { createRequestId, headersFromRaw } from '../http/headers.ts';
 import { splitTarget } from '../http/query.ts';
-import type { AuthRequest, Principal, Route } from '../http/types.ts';
+import type { AuthRequest, GuardResult, Principal, Route } from '../http/types.ts';
 import type { Payauth } from '../payauth.ts';
 import { readNodeBody, writeNodeResponse } from './node.ts';
 
@@ -75,10 +76,23 @@ function register(
  */
 export function requireAuth(payauth: Payauth, mechanism: Mechanism): RequestHandler {
   assertMechanism(mechanism);
-  return async function payauthGuard(request: Request, response: Response, next: NextFunction) {
-    const result = await payauth.authenticate(mechanism, toAuthRequest(request));
+  const check = payauth.guard(mechanism);
+  const conclude = (request: Request, response: Response, next: NextFunction, result: GuardResult) => {
     if (!result.ok) return writeNodeResponse(response, result.response);
     request.payauth = result.principal;
     next();
+  };
+  return function payauthGuard(request: Request, response: Response, next: NextFunction) {
+    const result = check(
+      new GuardRequest(
+        request.method,
+        headersFromRaw(request.rawHeaders),
+        request.originalUrl,
+        request.ip ?? request.socket.remoteAddress ?? 'unknown',
+      ),
+    );
+    if (result instanceof Promise)
+      return result.then((settled) => conclude(request, response, next, settled), next);
+    return conclude(request, response, next, result);
   };
 }

@@ -1,15 +1,23 @@
 import { Readable } from 'node:stream';
 import type { Mechanism } from '@payauth/core';
-import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type {
+  FastifyInstance,
+  FastifyPluginAsync,
+  FastifyReply,
+  FastifyRequest,
+  HookHandlerDoneFunction,
+} from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
 import { assertMechanism } from '../guards/authenticate.ts';
 import { runRoute } from '../http/dispatch.ts';
+import { GuardRequest } from '../http/guard-request.ts';
 import { createRequestId, headersFromRaw } from '../http/headers.ts';
 import { splitTarget } from '../http/query.ts';
 import {
   type AuthRequest,
   BODY_LIMIT,
   type BodyProblem,
+  type GuardResult,
   type NeutralResponse,
   type Principal,
   type Route,
@@ -130,7 +138,8 @@ export const payauthPlugin: FastifyPluginAsync<PayauthPluginOptions> = fastifyPl
 /**
  * A Fastify hook that lets a request through only when it authenticates with `mechanism`, and sets
  * `request.payauth`. It reads headers only, so use it as `onRequest` (before the body is parsed, as
- * @fastify/bearer-auth does against denial of service) or as `preHandler`.
+ * @fastify/bearer-auth does against denial of service) or as `preHandler`. A callback hook: when the verdict needs
+ * no waiting (in-process shared state, cached credential), Fastify goes on without a promise.
  *
  * @example
  * ```ts
@@ -140,12 +149,33 @@ export const payauthPlugin: FastifyPluginAsync<PayauthPluginOptions> = fastifyPl
 export function requireAuth(
   payauth: Payauth,
   mechanism: Mechanism,
-): (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined> {
+): (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void {
   assertMechanism(mechanism);
-  return async function payauthGuard(request, reply) {
-    const result = await payauth.authenticate(mechanism, toAuthRequest(request));
-    if (!result.ok) return send(reply, result.response);
-    request.payauth = result.principal;
-    return undefined;
+  const check = payauth.guard(mechanism);
+  const conclude = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    done: HookHandlerDoneFunction,
+    result: GuardResult,
+  ) => {
+    // A refusal is answered from the hook: Fastify then runs neither the body parser nor the handler.
+    if (!result.ok) send(reply, result.response);
+    else {
+      request.payauth = result.principal;
+      done();
+    }
+  };
+  return function payauthGuard(request, reply, done) {
+    const result = check(
+      new GuardRequest(
+        request.method,
+        headersFromRaw(request.raw.rawHeaders),
+        request.url,
+        request.ip,
+        request.id,
+      ),
+    );
+    if (result instanceof Promise) result.then((settled) => conclude(request, reply, done, settled), done);
+    else conclude(request, reply, done, result);
   };
 }

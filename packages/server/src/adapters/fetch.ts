@@ -1,7 +1,8 @@
 import type { Mechanism } from '@payauth/core';
 import { matchRoute, runRoute } from '../http/dispatch.ts';
+import { GuardRequest } from '../http/guard-request.ts';
 import { createRequestId } from '../http/headers.ts';
-import { queryFromSearch } from '../http/query.ts';
+import { queryFromSearch, targetOf } from '../http/query.ts';
 import type { AuthRequest, Principal } from '../http/types.ts';
 import type { Payauth } from '../payauth.ts';
 import { readFetchBody, toFetchResponse } from './fetch-body.ts';
@@ -13,11 +14,16 @@ export interface FetchAdapterOptions {
   readonly address?: (request: Request) => string;
 }
 
-function toAuthRequest(request: Request, url: URL, options: FetchAdapterOptions): AuthRequest {
+function headersOf(request: Request): Record<string, string> {
   const headers: Record<string, string> = {};
   request.headers.forEach((value, name) => {
     headers[name] = value;
   });
+  return headers;
+}
+
+function toAuthRequest(request: Request, url: URL, options: FetchAdapterOptions): AuthRequest {
+  const headers = headersOf(request);
   return {
     method: request.method,
     path: url.pathname,
@@ -74,6 +80,14 @@ export async function authenticate(
   request: Request,
   options: FetchAdapterOptions = {},
 ): Promise<{ ok: true; principal: Principal } | { ok: false; response: Response }> {
-  const result = await payauth.authenticate(mechanism, toAuthRequest(request, new URL(request.url), options));
+  const checked = payauth.guard(mechanism)(
+    new GuardRequest(
+      request.method,
+      headersOf(request),
+      targetOf(request.url),
+      options.address?.(request) ?? 'unknown',
+    ),
+  );
+  const result = checked instanceof Promise ? await checked : checked;
   return result.ok ? result : { ok: false, response: toFetchResponse(result.response) };
 }

@@ -3,29 +3,33 @@ import type { Mechanism } from '@payauth/core';
 import { type Context, Hono, type MiddlewareHandler } from 'hono';
 import { assertMechanism } from '../guards/authenticate.ts';
 import { runRoute } from '../http/dispatch.ts';
+import { GuardRequest } from '../http/guard-request.ts';
 import { createRequestId, headersFromRaw } from '../http/headers.ts';
-import { queryFromSearch } from '../http/query.ts';
-import type { AuthRequest, Principal } from '../http/types.ts';
+import { queryFromSearch, targetOf } from '../http/query.ts';
+import type { AuthRequest, GuardResult, Principal } from '../http/types.ts';
 import type { Payauth } from '../payauth.ts';
 import { readFetchBody, toFetchResponse } from './fetch-body.ts';
 
 /** The variables payauth's middleware sets: `c.get('payauth')` is the principal. */
 export type PayauthVariables = { payauth: Principal };
 
+// On @hono/node-server the Node request is in `c.env.incoming`: its raw headers keep a repeated header visible (and
+// reading them does not build a fetch `Headers`), and its socket has the client's address.
+const incomingOf = (c: Context) => (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+
+function headersOf(c: Context, incoming: IncomingMessage | undefined): AuthRequest['headers'] {
+  if (incoming?.rawHeaders) return headersFromRaw(incoming.rawHeaders);
+  const record: Record<string, string> = {};
+  c.req.raw.headers.forEach((value, name) => {
+    record[name] = value;
+  });
+  return record;
+}
+
 function toAuthRequest(c: Context): AuthRequest {
   const url = new URL(c.req.url);
-  // On @hono/node-server the Node request is in `c.env.incoming`: its raw headers keep a repeated header visible
-  // and its socket has the client's address.
-  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
-  let headers: AuthRequest['headers'];
-  if (incoming?.rawHeaders) headers = headersFromRaw(incoming.rawHeaders);
-  else {
-    const record: Record<string, string> = {};
-    c.req.raw.headers.forEach((value, name) => {
-      record[name] = value;
-    });
-    headers = record;
-  }
+  const incoming = incomingOf(c);
+  const headers = headersOf(c, incoming);
   return {
     method: c.req.method,
     path: url.pathname,
@@ -73,8 +77,18 @@ export function requireAuth(
   mechanism: Mechanism,
 ): MiddlewareHandler<{ Variables: PayauthVariables }> {
   assertMechanism(mechanism);
+  const check = payauth.guard(mechanism);
   return async function payauthGuard(c, next) {
-    const result = await payauth.authenticate(mechanism, toAuthRequest(c));
+    const incoming = incomingOf(c);
+    const checked = check(
+      new GuardRequest(
+        c.req.method,
+        headersOf(c, incoming),
+        incoming?.url ?? targetOf(c.req.url),
+        incoming?.socket?.remoteAddress ?? 'unknown',
+      ),
+    );
+    const result: GuardResult = checked instanceof Promise ? await checked : checked;
     if (!result.ok) return toFetchResponse(result.response);
     c.set('payauth', result.principal);
     await next();

@@ -25,6 +25,15 @@ export interface BudgetTicket {
   readonly trustKey?: string;
 }
 
+/** Address and id pairs whose counters are kept built (a cache: past it, it starts again). */
+const PLANS_LIMIT = 10_000;
+
+/** The counters of one address and id, and the mark a success sets when the address was a stranger to the id. */
+interface Plan {
+  readonly counters: readonly BudgetCounter[];
+  readonly trustKey: string | undefined;
+}
+
 /** The budget's answer before a verification: wait (seconds), or go ahead with a ticket (none when skipped). */
 export type BudgetDecision = { readonly retryAfter: number } | { readonly ticket: BudgetTicket | undefined };
 
@@ -55,6 +64,8 @@ export class FailureBudget {
   skipped = 0;
   readonly #now: () => number;
   readonly #fingerprint: (id: string) => string;
+  readonly #plans = new Map<string, Map<string | undefined, Plan>>();
+  #planCount = 0;
 
   constructor(options: {
     state: SharedState;
@@ -86,15 +97,37 @@ export class FailureBudget {
       options.fingerprint ?? ((id) => createHash('sha256').update(id).digest('base64url').slice(0, 16));
   }
 
-  #counters(address: string, publicId: string | undefined): BudgetCounter[] {
+  /**
+   * The counters of an address and id, built once and kept (at most {@link PLANS_LIMIT} pairs): their names are then
+   * the same strings on every request, so the state's lookups hash nothing new and no fingerprint is recomputed.
+   */
+  #plan(address: string, publicId: string | undefined): Plan {
+    let byId = this.#plans.get(address);
+    const known = byId?.get(publicId);
+    if (known !== undefined) return known;
     const counters: BudgetCounter[] = [{ key: `fail:addr:${address}`, ...this.perAddress }];
-    if (publicId === undefined) return counters;
-    const id = this.#fingerprint(publicId);
-    counters.push(
-      { key: `fail:cred:${id}:${address}`, ...this.perCredential },
-      { key: `fail:id:${id}`, ...this.perCredential, exemptWhile: `trust:${id}:${address}` },
-    );
-    return counters;
+    let trustKey: string | undefined;
+    if (publicId !== undefined) {
+      const id = this.#fingerprint(publicId);
+      trustKey = `trust:${id}:${address}`;
+      counters.push(
+        { key: `fail:cred:${id}:${address}`, ...this.perCredential },
+        { key: `fail:id:${id}`, ...this.perCredential, exemptWhile: trustKey },
+      );
+    }
+    const plan: Plan = { counters, trustKey };
+    if (this.#planCount >= PLANS_LIMIT) {
+      this.#plans.clear();
+      this.#planCount = 0;
+      byId = undefined;
+    }
+    if (byId === undefined) {
+      byId = new Map();
+      this.#plans.set(address, byId);
+    }
+    byId.set(publicId, plan);
+    this.#planCount++;
+    return plan;
   }
 
   #retryAfter(resetAt: number): number {
@@ -107,16 +140,14 @@ export class FailureBudget {
     return undefined;
   }
 
-  #decide(address: string, publicId: string | undefined, reservation: Reservation): BudgetDecision {
+  #decide(plan: Plan, reservation: Reservation): BudgetDecision {
     if (!reservation.granted) return { retryAfter: this.#retryAfter(reservation.resetAt) };
-    const idKey = reservation.counted.find((key) => key.startsWith('fail:id:'));
+    // The stranger counter was counted (the address is not yet trusted for the id): a success will trust it.
+    const stranger = plan.trustKey !== undefined && reservation.counted.length === plan.counters.length;
     return {
-      ticket: {
-        counted: reservation.counted,
-        ...(idKey === undefined || publicId === undefined
-          ? {}
-          : { trustKey: `trust:${this.#fingerprint(publicId)}:${address}` }),
-      },
+      ticket: stranger
+        ? { counted: reservation.counted, trustKey: plan.trustKey }
+        : { counted: reservation.counted },
     };
   }
 
@@ -126,19 +157,16 @@ export class FailureBudget {
    * without a ticket.
    */
   reserve(address: string, publicId?: string): BudgetDecision | Promise<BudgetDecision> {
-    const counters = this.#counters(address, publicId);
+    const plan = this.#plan(address, publicId);
     const state = this.#state;
-    if (state.reserveNow) return this.#decide(address, publicId, state.reserveNow(counters));
-    return this.#reserveAsync(address, publicId, counters);
+    if (state.reserveNow) return this.#decide(plan, state.reserveNow(plan.counters));
+    return this.#reserveAsync(plan);
   }
 
-  async #reserveAsync(
-    address: string,
-    publicId: string | undefined,
-    counters: BudgetCounter[],
-  ): Promise<BudgetDecision> {
+  async #reserveAsync(plan: Plan): Promise<BudgetDecision> {
+    const { counters } = plan;
     try {
-      if (this.#state.reserve) return this.#decide(address, publicId, await this.#state.reserve(counters));
+      if (this.#state.reserve) return this.#decide(plan, await this.#state.reserve(counters));
       // A state of your own without `reserve`: peek, then count (not atomic across concurrent callers).
       const retryAfter = await this.#checkAsync(counters);
       if (retryAfter !== undefined) return { retryAfter };
@@ -159,6 +187,7 @@ export class FailureBudget {
 
   /** Gives a granted attempt's count back (it succeeded, or ended without a verdict, e.g. a 503). */
   release(ticket: BudgetTicket): void {
+    if (this.#state.releaseNow) return this.#state.releaseNow(ticket.counted);
     // Not awaited: the answer goes out at once; a release lost while the state is down only costs budget.
     if (this.#state.release) void this.#state.release(ticket.counted).catch(() => {});
   }
@@ -168,7 +197,7 @@ export class FailureBudget {
    * for routes whose verification cannot be guessed (Bearer tokens). Answers without a promise when it can.
    */
   check(address: string, publicId?: string): number | undefined | Promise<number | undefined> {
-    const counters = this.#counters(address, publicId);
+    const { counters } = this.#plan(address, publicId);
     const state = this.#state;
     if (state.peekNow) {
       let resetAt = 0;
@@ -199,7 +228,7 @@ export class FailureBudget {
   async recordFailure(address: string, publicId?: string): Promise<void> {
     try {
       await Promise.all(
-        this.#counters(address, publicId).map((c) => this.#state.increment(c.key, c.windowMs)),
+        this.#plan(address, publicId).counters.map((c) => this.#state.increment(c.key, c.windowMs)),
       );
     } catch (error) {
       this.#unavailable(error);

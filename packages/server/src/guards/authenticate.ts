@@ -4,8 +4,11 @@ import type { AuthRequest, GuardResult } from '../http/types.ts';
 import { createBearerGuard } from './bearer.ts';
 import { createHmacGuard } from './hmac.ts';
 
-/** Checks one request for one mechanism. */
-export type Guard = (request: AuthRequest) => Promise<GuardResult>;
+/**
+ * Checks one request for one mechanism. Answers without a promise when nothing had to wait (in-process shared state,
+ * a cached credential or token): `await` works on both.
+ */
+export type Guard = (request: AuthRequest) => GuardResult | Promise<GuardResult>;
 
 /** The documented failure answer of each mechanism's protected resources. */
 export const GUARD_SURFACE: Readonly<Record<Mechanism, Surface>> = {

@@ -11,7 +11,7 @@ import type { AuthContext } from '../context.ts';
 import { acceptedByAnyLive, type ResolvedCredential } from '../credentials/resolver.ts';
 import { singleHeader } from '../http/headers.ts';
 import type { AuthRequest, GuardResult } from '../http/types.ts';
-import { auditSuccess, type RejectionFacts, refuseOverBudget, reject } from '../rejection.ts';
+import { auditSuccess, type RejectionFacts, refused, refuseOverBudget, reject } from '../rejection.ts';
 
 /** Options of {@link createBearerGuard}. */
 export interface BearerGuardOptions {
@@ -37,7 +37,7 @@ export interface BearerGuardOptions {
 export function createBearerGuard(
   context: AuthContext,
   options: BearerGuardOptions,
-): (request: AuthRequest) => Promise<GuardResult> {
+): (request: AuthRequest) => GuardResult | Promise<GuardResult> {
   const apikeyPepper = context.envelope.deriveKey('private-key-jwt-apikey-hash');
   const baseFacts: RejectionFacts = { surface: options.surface, mechanism: 'bearer' };
   const verifiedApikeys = new WeakMap<ResolvedCredential, string>();
@@ -45,7 +45,9 @@ export function createBearerGuard(
   const audiences = options.mechanisms.map((mechanism) =>
     accessTokenAudience(context.config.issuer, mechanism),
   );
-  return async function bearerGuard(request) {
+  // The hot path awaits nothing when the shared state is in-process and the token and credential are cached: no
+  // promise is made between the header and the verdict (docs/architecture.md, "Hot paths avoid promises").
+  return function bearerGuard(request) {
     const header = singleHeader(request.headers.authorization);
     // Fast path: "Bearer <token>" sliced without a regex over the whole (long) token; the issuer checks the token's
     // characters when it is not already in its cache of verified tokens.
@@ -55,25 +57,39 @@ export function createBearerGuard(
         : undefined;
     const overBudget = refuseOverBudget(context, request, baseFacts);
     if (overBudget !== undefined) {
-      const response = await overBudget;
-      if (response) return { ok: false, response };
+      return overBudget.then((response) =>
+        response ? { ok: false as const, response } : checkToken(request, header, token),
+      );
     }
+    return checkToken(request, header, token);
+  };
+
+  function checkToken(
+    request: AuthRequest,
+    header: string | undefined,
+    token: string | undefined,
+  ): GuardResult | Promise<GuardResult> {
     if (token === undefined || token.length === 0 || token.includes(' ')) {
       const code = header === undefined ? 'ERR_TOKEN_MISSING' : 'ERR_TOKEN_INVALID';
-      return {
-        ok: false,
-        response: await reject(
-          context,
-          request,
-          new RejectionError(code, 'no Bearer token in Authorization'),
-          baseFacts,
-        ),
-      };
+      const error = new RejectionError(code, 'no Bearer token in Authorization');
+      return refused(reject(context, request, error, baseFacts));
     }
-    let claims: AccessTokenClaims;
+    let verified: AccessTokenClaims | Promise<AccessTokenClaims>;
     try {
-      const verified = context.issuer.verify(token);
-      claims = verified instanceof Promise ? await verified : verified;
+      verified = context.issuer.verify(token);
+    } catch (error) {
+      return refuse(request, error, baseFacts);
+    }
+    return verified instanceof Promise
+      ? verified.then(
+          (claims) => checkClaims(request, claims),
+          (error: unknown) => refuse(request, error, baseFacts),
+        )
+      : checkClaims(request, verified);
+  }
+
+  function checkClaims(request: AuthRequest, claims: AccessTokenClaims): GuardResult | Promise<GuardResult> {
+    try {
       if (!audiences.includes(claims.aud)) {
         throw new RejectionError('ERR_TOKEN_INVALID', 'the token was issued for another audience');
       }
@@ -84,11 +100,19 @@ export function createBearerGuard(
         );
       }
     } catch (error) {
-      if (!(error instanceof RejectionError)) throw error;
-      return { ok: false, response: await reject(context, request, error, baseFacts) };
+      return refuse(request, error, baseFacts);
     }
     const resolved = context.resolver.resolveById(claims.sub);
-    const credential = resolved instanceof Promise ? await resolved : resolved;
+    return resolved instanceof Promise
+      ? resolved.then((credential) => checkCredential(request, claims, credential))
+      : checkCredential(request, claims, resolved);
+  }
+
+  function checkCredential(
+    request: AuthRequest,
+    claims: AccessTokenClaims,
+    credential: ResolvedCredential | undefined,
+  ): GuardResult | Promise<GuardResult> {
     const facts = {
       ...baseFacts,
       credentialId: claims.sub,
@@ -116,8 +140,7 @@ export function createBearerGuard(
         }
       }
     } catch (error) {
-      if (!(error instanceof RejectionError)) throw error;
-      return { ok: false, response: await reject(context, request, error, facts) };
+      return refuse(request, error, facts);
     }
     const principal = {
       mechanism: claims.mechanism,
@@ -127,7 +150,12 @@ export function createBearerGuard(
     };
     auditSuccess(context, request, { ...principal, mechanism: 'bearer' });
     return { ok: true, principal };
-  };
+  }
+
+  function refuse(request: AuthRequest, error: unknown, facts: RejectionFacts): Promise<GuardResult> {
+    if (!(error instanceof RejectionError)) throw error;
+    return refused(reject(context, request, error, facts));
+  }
 }
 
 function equalInConstantTime(a: string, b: string): boolean {

@@ -273,3 +273,23 @@ describe('payauth.authenticate', () => {
     }
   });
 });
+
+describe('payauth.guard: the same verdicts as authenticate, without a promise when nothing waits', () => {
+  it('answers at once for a cached credential or token, and a refusal still carries the documented body', async () => {
+    for (const mechanism of ['hmac', 'api-key', 'private-key-jwt', 'app-token'] as const) {
+      const headers = mechanism === 'hmac' ? hmacHeaders() : bearer(mechanism);
+      // The first call may load the credential from the store; from then on the cache answers.
+      await payauth.authenticate(mechanism, authRequest(headers));
+      const check = payauth.guard(mechanism);
+      const again = mechanism === 'hmac' ? hmacHeaders() : headers;
+      const result = check(authRequest(again));
+      expect({ mechanism, promise: result instanceof Promise }).toEqual({ mechanism, promise: false });
+      expect(result).toEqual(await payauth.authenticate(mechanism, authRequest(again)));
+      expect((result as { ok: boolean }).ok).toBe(true);
+    }
+    const refused = await payauth.guard('hmac')(authRequest({ authorization: 'AUTH nonsense' }));
+    expect(refused.ok).toBe(false);
+    if (!refused.ok) expect(refused.response.body).toBe(HMAC_REJECTION_BODY);
+    expect(() => payauth.guard('basic' as Mechanism)).toThrow(/mechanism/);
+  });
+});

@@ -10,7 +10,14 @@ import type { AuthContext } from '../context.ts';
 import { isLive, type ResolvedCredential } from '../credentials/resolver.ts';
 import { singleHeader } from '../http/headers.ts';
 import type { AuthRequest, GuardResult } from '../http/types.ts';
-import { auditSuccess, type RejectionFacts, refuseInvalid, refuseOverBudget, reject } from '../rejection.ts';
+import {
+  auditSuccess,
+  type RejectionFacts,
+  refused,
+  refuseInvalid,
+  refuseOverBudget,
+  reject,
+} from '../rejection.ts';
 
 const FACTS = { surface: 'hmac', mechanism: 'hmac' } as const;
 
@@ -25,59 +32,79 @@ const FACTS = { surface: 'hmac', mechanism: 'hmac' } as const;
  * const result = await guard({ method: 'GET', headers, address, requestId })
  * ```
  */
-export function createHmacGuard(context: AuthContext): (request: AuthRequest) => Promise<GuardResult> {
+export function createHmacGuard(
+  context: AuthContext,
+): (request: AuthRequest) => GuardResult | Promise<GuardResult> {
   const { config } = context;
-  return async function hmacGuard(request) {
-    const value = singleHeader(request.headers.authorization);
-    let header: HmacHeader;
-    try {
-      header = parseHmacHeader(value);
-    } catch (error) {
-      return {
-        ok: false,
-        response: await refuseInvalid(context, request, error, withHint(context, value, undefined, FACTS)),
-      };
-    }
-    const facts: RejectionFacts = { ...FACTS, publicId: header.accessKey };
-    const over = refuseOverBudget(context, request, facts);
-    // Sync fast path: with in-process state and a cached credential, nothing here needs a promise.
-    if (over !== undefined) {
-      const response = await over;
-      if (response) return { ok: false, response };
-    }
-    const resolved = context.resolver.resolve('hmac', header.accessKey);
-    const credential = resolved instanceof Promise ? await resolved : resolved;
+  const { maxAgeMs, maxFutureMs } = config.hmac;
+
+  /** The checks after the credential is known: sync unless single-use mode needs the shared state. */
+  function verify(
+    request: AuthRequest,
+    value: string | undefined,
+    header: HmacHeader,
+    facts: RejectionFacts,
+    credential: ResolvedCredential | undefined,
+  ): GuardResult | Promise<GuardResult> {
     if (!credential) {
       const unknown = new RejectionError('ERR_HMAC_KEY_UNKNOWN', 'no credential has this access key');
-      return { ok: false, response: await reject(context, request, unknown, facts) };
+      return refused(reject(context, request, unknown, facts));
     }
-    const known = { ...facts, credentialId: credential.record.id };
     const now = context.now();
     try {
       const live: KeyObject[] = [];
       for (const entry of credential.hmacKeys) if (isLive(entry, now)) live.push(entry.key);
       if (live.length === 0)
         throw new RejectionError('ERR_CREDENTIAL_REVOKED', 'the access key has no live secret');
-      verifyHmac(header, { secretKey: live, now, ...config.hmac });
+      verifyHmac(header, { secretKey: live.length === 1 ? live[0]! : live, now, maxAgeMs, maxFutureMs });
       if (credential.record.status !== 'active') {
         throw new RejectionError('ERR_CREDENTIAL_REVOKED', 'the access key was revoked');
       }
-      if (config.hmac.singleUse || credential.record.options.singleUse === true) {
-        const ttl = config.hmac.maxAgeMs + config.hmac.maxFutureMs;
-        const first = await context.state.consumeOnce(
-          `hmac:${header.accessKey}:${header.timestamp}:${header.signature}`,
-          ttl,
-        );
-        if (!first)
-          throw new RejectionError('ERR_HMAC_REPLAYED', 'single-use mode: this header was already accepted');
-      }
     } catch (error) {
-      if (!(error instanceof RejectionError)) throw error;
-      return {
-        ok: false,
-        response: await reject(context, request, error, withHint(context, value, credential, known)),
-      };
+      return refuse(request, value, credential, facts, error);
     }
+    if (config.hmac.singleUse || credential.record.options.singleUse === true) {
+      return consume(request, value, header, facts, credential);
+    }
+    return admit(request, header, credential);
+  }
+
+  /** Single-use mode: the header is recorded in the shared state, and accepted only the first time. */
+  async function consume(
+    request: AuthRequest,
+    value: string | undefined,
+    header: HmacHeader,
+    facts: RejectionFacts,
+    credential: ResolvedCredential,
+  ): Promise<GuardResult> {
+    const ttl = config.hmac.maxAgeMs + config.hmac.maxFutureMs;
+    const first = await context.state.consumeOnce(
+      `hmac:${header.accessKey}:${header.timestamp}:${header.signature}`,
+      ttl,
+    );
+    if (!first) {
+      const replayed = new RejectionError(
+        'ERR_HMAC_REPLAYED',
+        'single-use mode: this header was already accepted',
+      );
+      return refuse(request, value, credential, facts, replayed);
+    }
+    return admit(request, header, credential);
+  }
+
+  function refuse(
+    request: AuthRequest,
+    value: string | undefined,
+    credential: ResolvedCredential,
+    facts: RejectionFacts,
+    error: unknown,
+  ): Promise<GuardResult> {
+    if (!(error instanceof RejectionError)) throw error;
+    const known = { ...facts, credentialId: credential.record.id };
+    return refused(reject(context, request, error, withHint(context, value, credential, known)));
+  }
+
+  function admit(request: AuthRequest, header: HmacHeader, credential: ResolvedCredential): GuardResult {
     const principal = {
       mechanism: 'hmac',
       credentialId: credential.record.id,
@@ -86,7 +113,39 @@ export function createHmacGuard(context: AuthContext): (request: AuthRequest) =>
     } as const;
     auditSuccess(context, request, principal);
     return { ok: true, principal };
+  }
+
+  // The hot path awaits nothing when the shared state is in-process and the credential is cached: no promise is
+  // made between the header and the verdict (docs/architecture.md, "Hot paths avoid promises").
+  return function hmacGuard(request) {
+    const value = singleHeader(request.headers.authorization);
+    let header: HmacHeader;
+    try {
+      header = parseHmacHeader(value);
+    } catch (error) {
+      return refused(refuseInvalid(context, request, error, withHint(context, value, undefined, FACTS)));
+    }
+    const facts: RejectionFacts = { ...FACTS, publicId: header.accessKey };
+    const over = refuseOverBudget(context, request, facts);
+    if (over !== undefined) {
+      return over.then((response) =>
+        response ? { ok: false as const, response } : resolveThenVerify(request, value, header, facts),
+      );
+    }
+    return resolveThenVerify(request, value, header, facts);
   };
+
+  function resolveThenVerify(
+    request: AuthRequest,
+    value: string | undefined,
+    header: HmacHeader,
+    facts: RejectionFacts,
+  ): GuardResult | Promise<GuardResult> {
+    const resolved = context.resolver.resolve('hmac', header.accessKey);
+    return resolved instanceof Promise
+      ? resolved.then((credential) => verify(request, value, header, facts, credential))
+      : verify(request, value, header, facts, resolved);
+  }
 }
 
 /**

@@ -18,3 +18,16 @@ export function splitTarget(target: string): { path: string; query: Record<strin
     ? { path: target, query: {} }
     : { path: target.slice(0, mark), query: queryFromSearch(target.slice(mark + 1)) };
 }
+
+/**
+ * The request target (`/path?query`) of an absolute URL, by slicing (no `URL` parse).
+ *
+ * @example
+ * ```ts
+ * targetOf('http://127.0.0.1:8080/api/accounts?currency=EUR') // '/api/accounts?currency=EUR'
+ * ```
+ */
+export function targetOf(url: string): string {
+  const slash = url.indexOf('/', url.indexOf('//') + 2);
+  return slash === -1 ? '/' : url.slice(slash);
+}

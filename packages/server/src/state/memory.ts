@@ -91,9 +91,9 @@ export class MemorySharedState implements SharedState {
     return true;
   }
 
-  #live(key: string): Counter | undefined {
+  #live(key: string, now = this.#now()): Counter | undefined {
     const counter = this.#counters.get(key);
-    if (counter && counter.expiresAt <= this.#now()) {
+    if (counter && counter.expiresAt <= now) {
       this.#counters.delete(key);
       return undefined;
     }
@@ -144,26 +144,33 @@ export class MemorySharedState implements SharedState {
 
   /** Check-and-count without a promise; atomic by construction (one synchronous step in one process). */
   reserveNow(counters: readonly BudgetCounter[]): Reservation {
+    const now = this.#now();
     let resetAt = 0;
     const active: BudgetCounter[] = [];
     for (const counter of counters) {
-      if (counter.exemptWhile !== undefined && this.#live(counter.exemptWhile)) continue;
+      if (counter.exemptWhile !== undefined && this.#live(counter.exemptWhile, now)) continue;
       active.push(counter);
-      const live = this.#live(counter.key);
+      const live = this.#live(counter.key, now);
       if (live && live.count >= counter.limit) resetAt = Math.max(resetAt, live.expiresAt);
     }
     if (resetAt > 0) return { granted: false, resetAt };
     const counted: string[] = [];
     for (const counter of active) {
-      (this.#live(counter.key) ?? this.#create(counter.key, counter.windowMs)).count++;
+      (this.#live(counter.key, now) ?? this.#create(counter.key, counter.windowMs)).count++;
       counted.push(counter.key);
     }
     return { granted: true, counted };
   }
 
   async release(keys: readonly string[]): Promise<void> {
+    this.releaseNow(keys);
+  }
+
+  /** The release without a promise, for the hot path of a single-process server. */
+  releaseNow(keys: readonly string[]): void {
+    const now = this.#now();
     for (const key of keys) {
-      const counter = this.#live(key);
+      const counter = this.#live(key, now);
       if (counter && counter.count > 0) counter.count--;
     }
   }

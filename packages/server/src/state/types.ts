@@ -51,6 +51,8 @@ export interface SharedState {
   reserveNow?(counters: readonly BudgetCounter[]): Reservation;
   /** Takes one back from each counter (never below zero): a granted attempt that succeeded. */
   release?(keys: readonly string[]): Promise<void>;
+  /** {@link SharedState.release} without a promise, for in-process state. */
+  releaseNow?(keys: readonly string[]): void;
   /** Tells every instance (this one included) that a credential changed. */
   publishChange(credentialId: string): Promise<void>;
   /** Calls `listener` on every change notice; returns a function that unsubscribes. */
