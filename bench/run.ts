@@ -1,5 +1,6 @@
 // payauth benchmarks: `npm run bench` (every group) or `npm run bench -- <group> [<group> …]`.
-// Groups: crypto, guards, tokens, client, memory. Results: bench/results/<date>-<group>.json and a Markdown table.
+// Groups: crypto, guards, tokens, client, memory, adapters (and, when named: replay, profiles, multicore, loop).
+// Results: bench/results/<date>-<group>.json and a Markdown table.
 // Saturated figures are driven by wrk (installed with apt-get when missing and run as root; otherwise explained) with
 // the server pinned to core 0 and wrk to core 1; beside each: the server's share of its core (a req/s ratio counts
 // only when both sides had the server ≥ 95 % busy) and its CPU µs per request.
@@ -24,9 +25,10 @@ const groups: Record<string, () => Promise<Row[]>> = {
   profiles: async () => (await import('./groups/profiles.ts')).runProfiles(),
   adapters: async () => (await import('./groups/adapters.ts')).runAdapters(),
   multicore: async () => (await import('./groups/multicore.ts')).runMulticore(),
+  loop: async () => (await import('./groups/loop.ts')).runLoop(),
 };
 /** Groups that `npm run bench` without names leaves out (long, or comparing branches). */
-const optional = new Set(['replay', 'profiles', 'multicore']);
+const optional = new Set(['replay', 'profiles', 'multicore', 'loop']);
 
 const requested = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const unknown = requested.filter((name) => !(name in groups));

@@ -16,7 +16,9 @@ const parent = new Map<number, number>();
 for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
 const label = (id: number) => {
   const frame = byId.get(id)!.callFrame;
-  const where = frame.url ? `${frame.url.replace(/^.*\/(node_modules|packages)\//, '$1/')}:${frame.lineNumber + 1}` : '';
+  const where = frame.url
+    ? `${frame.url.replace(/^.*\/(node_modules|packages)\//, '$1/')}:${frame.lineNumber + 1}`
+    : '';
   return `${frame.functionName || '(anonymous)'} ${where}`.trim();
 };
 const hits = new Map<string, number>();

@@ -1,13 +1,17 @@
 // Token-endpoint load: pre-generates `count` distinct RS256 client assertions (each accepted once), then posts them
-// with `concurrency` requests in flight and prints {tokensPerSecond, ok, failed, seconds}.
-// Usage: node bench/load/tokens.ts <endpoint> <count> <concurrency> <pfx> <password> <clientId> [audience]
+// with `concurrency` requests in flight and prints {tokensPerSecond, ok, failed, seconds, serverCpuSeconds}.
+// Usage: node bench/load/tokens.ts <endpoint> <count> <concurrency> <pfx> <password> <clientId> [audience] [serverPid]
+// With serverPid, the server's CPU time is read at the start and the end of the sending phase only (the signing of
+// the assertions beforehand is not in the window).
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { loadPkcs12 } from '@payauth/client';
 import { createClientAssertion } from '@payauth/core';
+import { cpuSeconds } from '../lib/cpu.ts';
 
-const [endpoint, countText, concurrencyText, pfxPath, password, clientId, audienceText] =
+const [endpoint, countText, concurrencyText, pfxPath, password, clientId, audienceText, serverPidText] =
   process.argv.slice(2);
+const serverPid = serverPidText ? Number(serverPidText) : undefined;
 // The audience the assertions name (default: the endpoint they are posted to).
 const audience = audienceText ?? endpoint!;
 const count = Number(countText);
@@ -57,6 +61,7 @@ const post = (body: string) =>
     req.on('error', () => resolve(0));
     req.end(body);
   });
+const startCpu = serverPid === undefined ? undefined : cpuSeconds(serverPid);
 const start = process.hrtime.bigint();
 await Promise.all(
   Array.from({ length: Number(concurrencyText) }, async () => {
@@ -68,5 +73,7 @@ await Promise.all(
   }),
 );
 const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+const endCpu = serverPid === undefined ? undefined : cpuSeconds(serverPid);
 agent.destroy();
-console.log(JSON.stringify({ tokensPerSecond: ok / seconds, ok, failed, seconds }));
+const serverCpuSeconds = startCpu === undefined || endCpu === undefined ? undefined : endCpu - startCpu;
+console.log(JSON.stringify({ tokensPerSecond: ok / seconds, ok, failed, seconds, serverCpuSeconds }));

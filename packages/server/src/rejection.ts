@@ -220,14 +220,12 @@ export function auditSuccess(
     tickets.delete(request);
     context.budget.succeed(ticket);
   }
-  context.audit.record({
-    at: context.now(),
-    mechanism: principal.mechanism,
-    publicId: principal.publicId.slice(0, 64),
-    credentialId: principal.credentialId,
-    outcome: 'success',
-    reason: 'OK',
-    address: request.address,
-    requestId: request.requestId,
-  });
+  context.audit.recordSuccess(
+    context.now(),
+    principal.mechanism,
+    principal.credentialId,
+    request.address,
+    principal.publicId,
+    request,
+  );
 }

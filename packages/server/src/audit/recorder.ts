@@ -13,6 +13,9 @@ export interface AuditHealth {
   readonly dropped: number;
 }
 
+/** A success row being counted. */
+type CountedRow = { -readonly [K in keyof AuditEvent]: AuditEvent[K] } & { count: number };
+
 /**
  * Collects audit events and writes them to the store in batches (default every 200 ms), so that the hot path pays
  * an array push, not a write. `close()` flushes what is left. Bounded: past `maxPending` events, new ones are counted
@@ -33,7 +36,13 @@ export class AuditRecorder {
   readonly #successes: 'each' | 'per-second';
   #pending: AuditEvent[] = [];
   /** Successes of the current flush window, one row per (second, mechanism, credential, address) with a count. */
-  #aggregated = new Map<string, { -readonly [K in keyof AuditEvent]: AuditEvent[K] } & { count: number }>();
+  #aggregated: CountedRow[] = [];
+  /**
+   * The same rows found by credential, address and mechanism, for the current second only: a success finds its row
+   * with three lookups of strings it already has, building neither a key nor an event.
+   */
+  #index = new Map<string | undefined, Map<string, Map<string, CountedRow>>>();
+  #indexSecond = -1;
   #timer: NodeJS.Timeout;
   #flushing: Promise<void> = Promise.resolve();
   /** Events that could not be kept because the queue was full. */
@@ -68,17 +77,7 @@ export class AuditRecorder {
   /** Queues one event. */
   record(event: AuditEvent): void {
     if (event.outcome === 'success' && this.#successes === 'per-second') {
-      const key = `${Math.floor(event.at / 1000)}|${event.mechanism}|${event.credentialId}|${event.address}`;
-      const existing = this.#aggregated.get(key);
-      if (existing) {
-        existing.count++;
-        return;
-      }
-      if (this.#aggregated.size >= this.#maxPending) {
-        this.dropped++;
-        return;
-      }
-      this.#aggregated.set(key, { ...event, count: 1 });
+      this.#countSuccess(event.at, event.mechanism, event.credentialId, event.address, event.publicId, event);
       return;
     }
     if (this.#pending.length >= this.#maxPending) {
@@ -88,12 +87,89 @@ export class AuditRecorder {
     this.#pending.push(event);
   }
 
+  /**
+   * Queues one success, as {@link AuditRecorder.record} with outcome `success` and reason `OK` would; in
+   * `per-second` mode the request id is read only when the success opens a new row (a guard's request draws one
+   * lazily).
+   */
+  recordSuccess(
+    at: number,
+    mechanism: AuditEvent['mechanism'],
+    credentialId: string,
+    address: string,
+    publicId: string,
+    request: { readonly requestId: string },
+  ): void {
+    if (this.#successes === 'per-second') {
+      this.#countSuccess(at, mechanism, credentialId, address, publicId, request);
+      return;
+    }
+    this.record({
+      at,
+      mechanism,
+      publicId: publicId.slice(0, 64),
+      credentialId,
+      outcome: 'success',
+      reason: 'OK',
+      address,
+      requestId: request.requestId,
+    });
+  }
+
+  #countSuccess(
+    at: number,
+    mechanism: AuditEvent['mechanism'],
+    credentialId: string | undefined,
+    address: string,
+    publicId: string | undefined,
+    request: { readonly requestId: string },
+  ): void {
+    const second = Math.floor(at / 1000);
+    if (second !== this.#indexSecond) {
+      this.#index.clear();
+      this.#indexSecond = second;
+    }
+    let byAddress = this.#index.get(credentialId);
+    if (byAddress === undefined) {
+      byAddress = new Map();
+      this.#index.set(credentialId, byAddress);
+    }
+    let byMechanism = byAddress.get(address);
+    if (byMechanism === undefined) {
+      byMechanism = new Map();
+      byAddress.set(address, byMechanism);
+    }
+    const existing = byMechanism.get(mechanism);
+    if (existing) {
+      existing.count++;
+      return;
+    }
+    if (this.#aggregated.length >= this.#maxPending) {
+      this.dropped++;
+      return;
+    }
+    const row: CountedRow = {
+      at,
+      mechanism,
+      ...(publicId === undefined ? {} : { publicId: publicId.slice(0, 64) }),
+      ...(credentialId === undefined ? {} : { credentialId }),
+      outcome: 'success',
+      reason: 'OK',
+      address,
+      requestId: request.requestId,
+      count: 1,
+    };
+    this.#aggregated.push(row);
+    byMechanism.set(mechanism, row);
+  }
+
   /** Writes the queued events now. */
   flush(): Promise<void> {
     this.#flushing = this.#flushing.then(async () => {
-      if (this.#aggregated.size > 0) {
-        this.#pending.push(...this.#aggregated.values());
-        this.#aggregated = new Map();
+      if (this.#aggregated.length > 0) {
+        this.#pending.push(...this.#aggregated);
+        this.#aggregated = [];
+        this.#index.clear();
       }
       if (this.#pending.length === 0) return;
       const batch = this.#pending;
@@ -139,7 +215,7 @@ export class AuditRecorder {
 
   /** The trail's health: `degraded` while writes fail, or once a row was refused or dropped. */
   get health(): AuditHealth {
-    const pending = this.#pending.length + this.#aggregated.size;
+    const pending = this.#pending.length + this.#aggregated.length;
     const degraded = this.lastError !== undefined || this.rejectedRows > 0 || this.dropped > 0;
     return {
       status: degraded ? 'degraded' : 'ok',

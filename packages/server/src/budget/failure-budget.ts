@@ -187,9 +187,9 @@ export class FailureBudget {
 
   /** Gives a granted attempt's count back (it succeeded, or ended without a verdict, e.g. a 503). */
   release(ticket: BudgetTicket): void {
-    if (this.#state.releaseNow) return this.#state.releaseNow(ticket.counted);
+    if (this.#state.releaseNow) this.#state.releaseNow(ticket.counted);
     // Not awaited: the answer goes out at once; a release lost while the state is down only costs budget.
-    if (this.#state.release) void this.#state.release(ticket.counted).catch(() => {});
+    else if (this.#state.release) void this.#state.release(ticket.counted).catch(() => {});
   }
 
   /**
