@@ -10,7 +10,7 @@ import { createPayauth } from '@payauth/server';
 import { GuardRequest } from '../../packages/server/src/http/guard-request.ts';
 import { headersFromRaw } from '../../packages/server/src/http/headers.ts';
 import { median, ratio } from '../lib/stats.ts';
-import { createLimits } from '../servers/limits.ts';
+import { createLimits, limitKeysOf } from '../servers/limits.ts';
 import type { Row } from './crypto.ts';
 
 const CALLS = 200_000;
@@ -69,14 +69,7 @@ export async function runLoop(): Promise<Row[]> {
       body: JSON.stringify({ apiKey: demo['api-key'].apiKey, apiSecret: demo['api-key'].apiSecret }),
     });
     const bearer = `Bearer ${JSON.parse(issued.body).accessToken as string}`;
-    const limits = createLimits({
-      hmacSecret: demo.hmac.secretKey,
-      jwks: payauth.issuer.jwks(),
-      apikey: demo['private-key-jwt'].apiKey,
-      apiSecret: demo['api-key'].apiSecret,
-      appSecret: demo['app-token'].secretKey,
-      certificatePath: demo['private-key-jwt'].certificatePath,
-    });
+    const limits = createLimits(limitKeysOf(payauth));
     const hmac = payauth.guard('hmac');
     const apiKey = payauth.guard('api-key');
     const request = (headers: readonly string[]) =>

@@ -13,7 +13,7 @@ import { requireAuth as honoAuth, payauthRoutes } from '@payauth/server/hono';
 import express from 'express';
 import { Hono } from 'hono';
 import { BODY, guardLimits, JSON_TYPE, REFUSED } from './limit-routes.ts';
-import { createLimits } from './limits.ts';
+import { createLimits, limitKeysOf } from './limits.ts';
 
 const [framework, portText] = process.argv.slice(2);
 const port = Number(portText);
@@ -26,16 +26,7 @@ const payauth = await createPayauth({
   logger: false,
 });
 const demo = payauth.demo!;
-const limits = guardLimits(
-  createLimits({
-    hmacSecret: demo.hmac.secretKey,
-    jwks: payauth.issuer.jwks(),
-    apikey: demo['private-key-jwt'].apiKey,
-    apiSecret: demo['api-key'].apiSecret,
-    appSecret: demo['app-token'].secretKey,
-    certificatePath: demo['private-key-jwt'].certificatePath,
-  }),
-);
+const limits = guardLimits(createLimits(limitKeysOf(payauth)));
 const limitPaths = ['/limit/hmac', '/limit/bearer'];
 let close: () => Promise<void>;
 

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { requireAuth } from '@payauth/server/fastify';
 import { createPayauthServer } from '@payauth/server/standalone';
 import { mountFastifyLimits } from './limit-routes.ts';
-import { createLimits } from './limits.ts';
+import { createLimits, limitKeysOf } from './limits.ts';
 
 const port = Number(process.argv[2] ?? 0) || 18_181;
 const directory = mkdtempSync(join(tmpdir(), 'payauth-bench-'));
@@ -48,17 +48,7 @@ app.post('/bench/token-floor', async (_request, reply) =>
     .send('{"accessToken":"x","expiresIn":3600}'),
 );
 // The honest limits, in the same framework and process.
-mountFastifyLimits(
-  app,
-  createLimits({
-    hmacSecret: demo.hmac.secretKey,
-    jwks: payauth.issuer.jwks(),
-    apikey: demo['private-key-jwt'].apiKey,
-    apiSecret: demo['api-key'].apiSecret,
-    appSecret: demo['app-token'].secretKey,
-    certificatePath: demo['private-key-jwt'].certificatePath,
-  }),
-);
+mountFastifyLimits(app, createLimits(limitKeysOf(payauth)));
 await server.listen(port);
 console.log(JSON.stringify({ url, demo, extraHmac, pid: process.pid }));
 // Profiling window marks (the profiles group): the monotonic clock in µs, the clock of --cpu-prof's sample times.

@@ -12,6 +12,7 @@ import {
   verify,
 } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import type { Payauth } from '@payauth/server';
 
 /** What the limits need: the demo's secrets and public keys (the same ones the real routes check). */
 export interface LimitKeys {
@@ -27,6 +28,22 @@ export interface LimitKeys {
   readonly appSecret: string;
   /** PEM certificate of the eMoney client (its key signs the RS256 assertions). */
   readonly certificatePath: string;
+}
+
+/**
+ * The limits' keys from a demo instance: its credentials' secrets and public keys, and its issuer's JWKS (the same
+ * ones the real routes check).
+ */
+export function limitKeysOf(payauth: Payauth): LimitKeys {
+  const demo = payauth.demo!;
+  return {
+    hmacSecret: demo.hmac.secretKey,
+    jwks: payauth.issuer.jwks(),
+    apikey: demo['private-key-jwt'].apiKey,
+    apiSecret: demo['api-key'].apiSecret,
+    appSecret: demo['app-token'].secretKey,
+    certificatePath: demo['private-key-jwt'].certificatePath,
+  };
 }
 
 /** The hand-written limits: `true`/a body when the request passes, `false`/undefined otherwise. */
