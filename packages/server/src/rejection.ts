@@ -121,22 +121,33 @@ export function rejectWith(
   return reject(context, request, new RejectionError(code, reason), facts);
 }
 
+/** What {@link admit} decides: the refusal to send, or the credential (undefined when unknown). */
+export type Admission =
+  | { refused: NeutralResponse }
+  | { refused?: undefined; credential: ResolvedCredential | undefined };
+
 /**
  * The admission step of a token endpoint once the public id is read: the 429 when the caller is over its failure
  * budget, else the credential (undefined when unknown: the resolver answers so for an id outside the one grammar
- * without asking the store).
+ * without asking the store). Answers without a promise when nothing has to wait.
  */
-export async function admit(
+export function admit(
   context: AuthContext,
   request: AuthRequest,
   mechanism: Mechanism,
   facts: RejectionFacts & { readonly publicId: string },
-): Promise<
-  { refused: NeutralResponse } | { refused?: undefined; credential: ResolvedCredential | undefined }
-> {
-  const refused = await refuseOverBudget(context, request, facts);
-  if (refused) return { refused };
-  return { credential: await context.resolver.resolve(mechanism, facts.publicId) };
+): Admission | Promise<Admission> {
+  const over = refuseOverBudget(context, request, facts);
+  if (over !== undefined) {
+    return over.then(async (refused) =>
+      refused ? { refused } : { credential: await context.resolver.resolve(mechanism, facts.publicId) },
+    );
+  }
+  // In-process state and a cached credential: no promise (docs/architecture.md, "Hot paths avoid promises").
+  const resolved = context.resolver.resolve(mechanism, facts.publicId);
+  return resolved instanceof Promise
+    ? resolved.then((credential) => ({ credential }))
+    : { credential: resolved };
 }
 
 /**

@@ -73,6 +73,20 @@ function nextTokenId(): string {
   return id;
 }
 
+// The JWS header depends on the key only: encoded once per signing key.
+const encodedHeaders = new WeakMap<SigningKey, { alg: AccessTokenAlgorithm; header: string }>();
+
+function encodedHeaderOf(key: SigningKey): { alg: AccessTokenAlgorithm; header: string } {
+  let known = encodedHeaders.get(key);
+  if (known === undefined) {
+    const alg = accessTokenAlgorithm(key.privateKey);
+    if (alg === undefined) throw new TypeError('signing keys are Ed25519 or RSA');
+    known = { alg, header: encodeBase64url(JSON.stringify({ alg, typ: 'at+jwt', kid: key.kid })) };
+    encodedHeaders.set(key, known);
+  }
+  return known;
+}
+
 /**
  * Signs an access token (compact JWS, EdDSA or RS256 by the key's type) with node:crypto.
  *
@@ -94,9 +108,7 @@ export function signAccessToken(
     exp: iat + lifetimeSeconds,
     jti: nextTokenId(),
   };
-  const alg = accessTokenAlgorithm(key.privateKey);
-  if (alg === undefined) throw new TypeError('signing keys are Ed25519 or RSA');
-  const header = encodeBase64url(JSON.stringify({ alg, typ: 'at+jwt', kid: key.kid }));
+  const { alg, header } = encodedHeaderOf(key);
   const input = `${header}.${encodeBase64url(JSON.stringify(full))}`;
   const signature = sign(
     alg === 'EdDSA' ? null : 'sha256',

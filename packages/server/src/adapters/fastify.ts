@@ -10,7 +10,7 @@ import type {
 import fastifyPlugin from 'fastify-plugin';
 import { assertMechanism } from '../guards/authenticate.ts';
 import { runRoute } from '../http/dispatch.ts';
-import { GuardRequest } from '../http/guard-request.ts';
+import { GuardRequest, RouteRequest } from '../http/guard-request.ts';
 import { createRequestId, headersFromRaw } from '../http/headers.ts';
 import { splitTarget } from '../http/query.ts';
 import {
@@ -120,13 +120,16 @@ export const payauthPlugin: FastifyPluginAsync<PayauthPluginOptions> = fastifyPl
           config: { payauthRoute: route },
           handler: async (request, reply) => {
             const body = typeof request.body === 'string' ? request.body : route.readsBody ? '' : undefined;
-            return send(
-              reply,
-              await runRoute(instance, route, {
-                ...toAuthRequest(request),
-                ...(body === undefined ? {} : { body }),
-              }),
+            const described = new RouteRequest(
+              request.method,
+              headersFromRaw(request.raw.rawHeaders),
+              request.url,
+              request.ip,
+              request.id,
+              (request.params ?? {}) as Record<string, string>,
+              body,
             );
+            return send(reply, await runRoute(instance, route, described));
           },
         });
       }

@@ -26,7 +26,8 @@ export function createApiKeyEndpoint(context: AuthContext): RequestHandler {
       return refuseInvalid(context, request, error, FACTS);
     }
     const facts = { ...FACTS, publicId: body.apiKey };
-    const admitted = await admit(context, request, 'api-key', facts);
+    const admission = admit(context, request, 'api-key', facts);
+    const admitted = admission instanceof Promise ? await admission : admission;
     if (admitted.refused) return admitted.refused;
     const { credential } = admitted;
     const now = context.now();

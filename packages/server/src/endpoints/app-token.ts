@@ -53,7 +53,8 @@ export function createAppTokenEndpoint(context: AuthContext): RequestHandler {
       return refuseInvalid(context, request, error, FACTS);
     }
     const facts = { ...FACTS, publicId: body.application_id };
-    const admitted = await admit(context, request, 'app-token', facts);
+    const admission = admit(context, request, 'app-token', facts);
+    const admitted = admission instanceof Promise ? await admission : admission;
     if (admitted.refused) return admitted.refused;
     const { credential } = admitted;
     if (!credential) {

@@ -98,7 +98,8 @@ export function createPrivateKeyJwtEndpoint(context: AuthContext): RequestHandle
       return withChallenge(await refuseInvalid(context, request, error, FACTS), usedAuthorizationHeader);
     }
     const facts = { ...FACTS, publicId: clientId };
-    const admitted = await admit(context, request, 'private-key-jwt', facts);
+    const admission = admit(context, request, 'private-key-jwt', facts);
+    const admitted = admission instanceof Promise ? await admission : admission;
     if (admitted.refused) return admitted.refused;
     const { credential } = admitted;
     const now = context.now();

@@ -9,8 +9,8 @@ const REQUEST_ID = /^[A-Za-z0-9]{16}$/;
 /**
  * The {@link AuthRequest} a guard sees, built for the hot path: the method and headers at once, the rest only when
  * read. An accepted request reads its address and request id once (budget and audit) and never its path or query,
- * which only a refusal's audit event needs. Adapters build one per guarded request; routes keep plain objects (they
- * are spread, and a spread copies no getters).
+ * which only a refusal's audit event needs. Adapters build one per guarded request ({@link RouteRequest} for a
+ * route). Its lazy fields are getters: a spread (`{ ...request }`) would not copy them, so nothing spreads it.
  *
  * @example
  * ```ts
@@ -65,5 +65,33 @@ export class GuardRequest implements AuthRequest {
       this.#requestId = createRequestId();
     this.#checkedId = true;
     return this.#requestId;
+  }
+}
+
+/**
+ * The {@link AuthRequest} of one of payauth's routes, as lazy as {@link GuardRequest}, with the route's parameters
+ * and the body the adapter read.
+ *
+ * @example
+ * ```ts
+ * const request = new RouteRequest('POST', headers, '/business/auth', address, undefined, {}, '{"apiKey":"…"}')
+ * ```
+ */
+export class RouteRequest extends GuardRequest {
+  readonly params: Readonly<Record<string, string>>;
+  readonly body: string | undefined;
+
+  constructor(
+    method: string,
+    headers: Readonly<Record<string, string | string[] | undefined>>,
+    target: string,
+    address: string,
+    frameworkId: string | undefined,
+    params: Readonly<Record<string, string>>,
+    body: string | undefined,
+  ) {
+    super(method, headers, target, address, frameworkId);
+    this.params = params;
+    this.body = body;
   }
 }
