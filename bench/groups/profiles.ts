@@ -10,7 +10,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DemoCredentials } from '@payauth/server';
-import { withCpu } from '../lib/cpu.ts';
+import { cpuUse, withCpu } from '../lib/cpu.ts';
 import { breakdown, CATEGORIES, type CpuProfile, flameGraph } from '../lib/flame.ts';
 import { ROOT, runPinned, startPinned } from '../lib/processes.ts';
 import { type PooledRequest, runWrk } from '../lib/wrk.ts';
@@ -117,11 +117,7 @@ export async function runProfiles(): Promise<Row[]> {
       const measured =
         sending?.cpu === undefined
           ? whole
-          : {
-              ...whole,
-              busy: sending.cpu / sending.seconds,
-              microsecondsPerRequest: (sending.cpu * 1e6) / whole.requests,
-            };
+          : { ...whole, ...cpuUse(sending.cpu, sending.seconds, whole.requests) };
       process.kill(pid, 'SIGUSR2');
       await new Promise((resolve) => setTimeout(resolve, 200));
       await server.stop();

@@ -1,6 +1,6 @@
 import { signAppToken } from '@payauth/core';
 import type { DemoCredentials } from '@payauth/server';
-import { SATURATED } from '../lib/cpu.ts';
+import { cpuUse, SATURATED } from '../lib/cpu.ts';
 import { ROOT, runPinned, startPinned } from '../lib/processes.ts';
 import { compareSaturated, type Measured, measureSaturated } from '../lib/saturation.ts';
 import { median, ratio } from '../lib/stats.ts';
@@ -63,12 +63,10 @@ export async function runTokens(): Promise<Row[]> {
           1,
         );
         if (load.failed > 0) throw new Error(`token load on ${endpoint}: ${load.failed} refused`);
-        const used = load.serverCpuSeconds ?? Number.NaN;
         return {
           ...load,
           requests: load.ok,
-          busy: used / load.seconds,
-          microsecondsPerRequest: load.ok > 0 ? (used * 1e6) / load.ok : Number.NaN,
+          ...cpuUse(load.serverCpuSeconds ?? Number.NaN, load.seconds, load.ok),
         };
       };
       const variants: Record<string, (n: number) => ReturnType<typeof tokens>> = {

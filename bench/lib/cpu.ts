@@ -40,11 +40,12 @@ export async function withCpu<T extends { requests: number }>(
   const result = await work();
   const wall = Number(process.hrtime.bigint() - start) / 1e9;
   const used = (cpuSeconds(pid) ?? Number.NaN) - startCpu;
-  return {
-    ...result,
-    busy: used / wall,
-    microsecondsPerRequest: result.requests > 0 ? (used * 1e6) / result.requests : Number.NaN,
-  };
+  return { ...result, ...cpuUse(used, wall, result.requests) };
+}
+
+/** The share of one core and the µs per request of `used` CPU seconds over `wall` seconds and `requests` answers. */
+export function cpuUse(used: number, wall: number, requests: number): CpuUse {
+  return { busy: used / wall, microsecondsPerRequest: requests > 0 ? (used * 1e6) / requests : Number.NaN };
 }
 
 /** The machine's load averages (1, 5, 15 min) from /proc/loadavg, recorded before each run. */

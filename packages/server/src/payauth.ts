@@ -1,5 +1,5 @@
 import type { Mechanism } from '@payauth/core';
-import { InvalidOptionError } from '@payauth/core';
+import { InvalidOptionError, mechanisms } from '@payauth/core';
 import type { Redis } from 'ioredis';
 import { type AdminOptions, createAdminRoutes } from './admin/routes.ts';
 import { AuditRecorder } from './audit/recorder.ts';
@@ -280,12 +280,9 @@ export async function createPayauth(options: PayauthOptions): Promise<Payauth> {
     fingerprint,
   };
   const guards: Readonly<Record<Mechanism, Guard>> = createGuards(context);
-  const checks = {
-    hmac: createCheck(context, 'hmac', guards.hmac),
-    'app-token': createCheck(context, 'app-token', guards['app-token']),
-    'private-key-jwt': createCheck(context, 'private-key-jwt', guards['private-key-jwt']),
-    'api-key': createCheck(context, 'api-key', guards['api-key']),
-  };
+  const checks = Object.fromEntries(
+    mechanisms.map((mechanism) => [mechanism, createCheck(context, mechanism, guards[mechanism])]),
+  ) as Record<Mechanism, ReturnType<typeof createCheck>>;
   const sandbox = options.sandbox ?? options.demo ?? false;
   const metricsOption = options.metrics ?? sandbox;
   // prom-client loads only when metrics are on.

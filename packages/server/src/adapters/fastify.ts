@@ -10,11 +10,9 @@ import type {
 import fastifyPlugin from 'fastify-plugin';
 import { assertMechanism } from '../guards/authenticate.ts';
 import { runRoute } from '../http/dispatch.ts';
-import { GuardRequest, RouteRequest } from '../http/guard-request.ts';
-import { createRequestId, headersFromRaw } from '../http/headers.ts';
-import { splitTarget } from '../http/query.ts';
+import { GuardRequest, type RouteParts, RouteRequest } from '../http/guard-request.ts';
+import { headersFromRaw } from '../http/headers.ts';
 import {
-  type AuthRequest,
   BODY_LIMIT,
   type BodyProblem,
   type GuardResult,
@@ -34,18 +32,17 @@ declare module 'fastify' {
   }
 }
 
-const REQUEST_ID = /^[A-Za-z0-9]{16}$/;
-
-function toAuthRequest(request: FastifyRequest): AuthRequest {
-  return {
-    method: request.method,
-    ...splitTarget(request.url),
-    headers: headersFromRaw(request.raw.rawHeaders),
-    params: (request.params ?? {}) as Record<string, string>,
-    address: request.ip,
+/** The request of one of payauth's routes, with the body Fastify read or the problem that kept it from reading one. */
+function routeRequest(request: FastifyRequest, parts: Omit<RouteParts, 'params'>): RouteRequest {
+  return new RouteRequest(
+    request.method,
+    headersFromRaw(request.raw.rawHeaders),
+    request.url,
+    request.ip,
     // `payauth serve` generates ids of Fondy's shape, so its logs and answers agree; another app's ids are not.
-    requestId: REQUEST_ID.test(request.id) ? request.id : createRequestId(),
-  };
+    request.id,
+    { params: (request.params ?? {}) as Record<string, string>, ...parts },
+  );
 }
 
 function send(reply: FastifyReply, response: NeutralResponse): FastifyReply {
@@ -104,7 +101,7 @@ export const payauthPlugin: FastifyPluginAsync<PayauthPluginOptions> = fastifyPl
             : code.startsWith('FST_ERR_CTP_') || status === 400
               ? 'unreadable'
               : undefined;
-        const request_ = { ...toAuthRequest(request), ...(bodyProblem ? { bodyProblem } : {}) };
+        const request_ = routeRequest(request, { bodyProblem });
         if (bodyProblem) return send(reply, await runRoute(instance, route, request_));
         // Any other error is answered by the neutral failure rendering (503 for an unreachable store, else 500).
         return send(
@@ -120,16 +117,7 @@ export const payauthPlugin: FastifyPluginAsync<PayauthPluginOptions> = fastifyPl
           config: { payauthRoute: route },
           handler: async (request, reply) => {
             const body = typeof request.body === 'string' ? request.body : route.readsBody ? '' : undefined;
-            const described = new RouteRequest(
-              request.method,
-              headersFromRaw(request.raw.rawHeaders),
-              request.url,
-              request.ip,
-              request.id,
-              (request.params ?? {}) as Record<string, string>,
-              body,
-            );
-            return send(reply, await runRoute(instance, route, described));
+            return send(reply, await runRoute(instance, route, routeRequest(request, { body })));
           },
         });
       }

@@ -1,5 +1,14 @@
 import { BODY_LIMIT, type BodyProblem, type NeutralResponse } from '../http/types.ts';
 
+/** The header record of an `AuthRequest` from fetch `Headers` (names already lower-cased; repeated values joined). */
+export function headersFromFetch(headers: Headers): Record<string, string> {
+  const record: Record<string, string> = {};
+  headers.forEach((value, name) => {
+    record[name] = value;
+  });
+  return record;
+}
+
 /**
  * Reads a fetch `Request`'s body as UTF-8 text, at most {@link BODY_LIMIT} bytes: a larger or broken body is a
  * {@link BodyProblem}, answered by the route in its documented shape.

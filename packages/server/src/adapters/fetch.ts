@@ -5,7 +5,7 @@ import { createRequestId } from '../http/headers.ts';
 import { queryFromSearch, targetOf } from '../http/query.ts';
 import type { AuthRequest, Principal } from '../http/types.ts';
 import type { Payauth } from '../payauth.ts';
-import { readFetchBody, toFetchResponse } from './fetch-body.ts';
+import { headersFromFetch, readFetchBody, toFetchResponse } from './fetch-body.ts';
 
 /** Options of the fetch adapter. */
 export interface FetchAdapterOptions {
@@ -14,16 +14,8 @@ export interface FetchAdapterOptions {
   readonly address?: (request: Request) => string;
 }
 
-function headersOf(request: Request): Record<string, string> {
-  const headers: Record<string, string> = {};
-  request.headers.forEach((value, name) => {
-    headers[name] = value;
-  });
-  return headers;
-}
-
 function toAuthRequest(request: Request, url: URL, options: FetchAdapterOptions): AuthRequest {
-  const headers = headersOf(request);
+  const headers = headersFromFetch(request.headers);
   return {
     method: request.method,
     path: url.pathname,
@@ -83,7 +75,7 @@ export async function authenticate(
   const checked = payauth.guard(mechanism)(
     new GuardRequest(
       request.method,
-      headersOf(request),
+      headersFromFetch(request.headers),
       targetOf(request.url),
       options.address?.(request) ?? 'unknown',
     ),

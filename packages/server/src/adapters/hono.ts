@@ -8,7 +8,7 @@ import { createRequestId, headersFromRaw } from '../http/headers.ts';
 import { queryFromSearch, targetOf } from '../http/query.ts';
 import type { AuthRequest, GuardResult, Principal } from '../http/types.ts';
 import type { Payauth } from '../payauth.ts';
-import { readFetchBody, toFetchResponse } from './fetch-body.ts';
+import { headersFromFetch, readFetchBody, toFetchResponse } from './fetch-body.ts';
 
 /** The variables payauth's middleware sets: `c.get('payauth')` is the principal. */
 export type PayauthVariables = { payauth: Principal };
@@ -18,12 +18,7 @@ export type PayauthVariables = { payauth: Principal };
 const incomingOf = (c: Context) => (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
 
 function headersOf(c: Context, incoming: IncomingMessage | undefined): AuthRequest['headers'] {
-  if (incoming?.rawHeaders) return headersFromRaw(incoming.rawHeaders);
-  const record: Record<string, string> = {};
-  c.req.raw.headers.forEach((value, name) => {
-    record[name] = value;
-  });
-  return record;
+  return incoming?.rawHeaders ? headersFromRaw(incoming.rawHeaders) : headersFromFetch(c.req.raw.headers);
 }
 
 function toAuthRequest(c: Context): AuthRequest {

@@ -1,6 +1,6 @@
 import { createRequestId } from './headers.ts';
 import { splitTarget } from './query.ts';
-import type { AuthRequest } from './types.ts';
+import type { AuthRequest, BodyProblem } from './types.ts';
 
 type Split = ReturnType<typeof splitTarget>;
 
@@ -23,8 +23,8 @@ export class GuardRequest implements AuthRequest {
   readonly #target: string;
   #split: Split | undefined;
   readonly address: string;
+  readonly #frameworkId: string | undefined;
   #requestId: string | undefined;
-  #checkedId = false;
 
   /**
    * @param target - the request target (`/path?query`), split when first read.
@@ -43,7 +43,7 @@ export class GuardRequest implements AuthRequest {
     this.headers = headers;
     this.#target = target;
     this.address = address;
-    this.#requestId = frameworkId;
+    this.#frameworkId = frameworkId;
   }
 
   /** The URL path without the query string. */
@@ -60,26 +60,34 @@ export class GuardRequest implements AuthRequest {
 
   /** 16 characters; Fondy's `request_id`. */
   get requestId(): string {
-    if (this.#checkedId) return this.#requestId!;
-    if (this.#requestId === undefined || !REQUEST_ID.test(this.#requestId))
-      this.#requestId = createRequestId();
-    this.#checkedId = true;
+    this.#requestId ??=
+      this.#frameworkId !== undefined && REQUEST_ID.test(this.#frameworkId)
+        ? this.#frameworkId
+        : createRequestId();
     return this.#requestId;
   }
 }
 
+/** What a route's request carries besides a guard's: the `:name` values, and the body or why it could not be read. */
+export interface RouteParts {
+  readonly params: Readonly<Record<string, string>>;
+  readonly body?: string | undefined;
+  readonly bodyProblem?: BodyProblem | undefined;
+}
+
 /**
  * The {@link AuthRequest} of one of payauth's routes, as lazy as {@link GuardRequest}, with the route's parameters
- * and the body the adapter read.
+ * and the body the adapter read (or the problem that kept it from reading one).
  *
  * @example
  * ```ts
- * const request = new RouteRequest('POST', headers, '/business/auth', address, undefined, {}, '{"apiKey":"…"}')
+ * const request = new RouteRequest('POST', headers, '/business/auth', address, undefined, { params: {}, body })
  * ```
  */
 export class RouteRequest extends GuardRequest {
   readonly params: Readonly<Record<string, string>>;
   readonly body: string | undefined;
+  readonly bodyProblem: BodyProblem | undefined;
 
   constructor(
     method: string,
@@ -87,11 +95,11 @@ export class RouteRequest extends GuardRequest {
     target: string,
     address: string,
     frameworkId: string | undefined,
-    params: Readonly<Record<string, string>>,
-    body: string | undefined,
+    parts: RouteParts,
   ) {
     super(method, headers, target, address, frameworkId);
-    this.params = params;
-    this.body = body;
+    this.params = parts.params;
+    this.body = parts.body;
+    this.bodyProblem = parts.bodyProblem;
   }
 }
