@@ -8,7 +8,6 @@ import {
   generateKeyPairSync,
   hash,
   sign,
-  timingSafeEqual,
   verify,
 } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -59,15 +58,24 @@ export interface Limits {
   connectToken(body: string): string | undefined;
 }
 
-const sameBytes = (a: Buffer, b: Buffer) => a.length === b.length && timingSafeEqual(a, b);
+/**
+ * Two strings compared without an early exit (the same loop as core's `equalInConstantTime`): hex digests compared as
+ * text skip the two Buffers `timingSafeEqual` needs, ~0.7 µs per comparison. payauth compares its digests this way
+ * since round 4, so the limits do too: a limit is the cheapest way to do the same crypto, not an older one.
+ */
+const sameText = (a: string, b: string) => {
+  if (a.length !== b.length) return false;
+  let difference = 0;
+  for (let index = 0; index < a.length; index++) difference |= a.charCodeAt(index) ^ b.charCodeAt(index);
+  return difference === 0;
+};
 
 /** Builds the limit kernels. */
 export function createLimits(keys: LimitKeys): Limits {
   const hmacKey = createSecretKey(Buffer.from(keys.hmacSecret, 'utf8'));
   const tokenKey = createPublicKey({ key: keys.jwks.keys[0] as never, format: 'jwk' });
-  const apikey = Buffer.from(keys.apikey, 'utf8');
   const pepper = createSecretKey(Buffer.alloc(32, 7));
-  const storedSecretHash = createHmac('sha256', pepper).update(keys.apiSecret, 'utf8').digest();
+  const storedSecretHash = createHmac('sha256', pepper).update(keys.apiSecret, 'utf8').digest('hex');
   const assertionKey = createPublicKey(readFileSync(keys.certificatePath));
   const signing = generateKeyPairSync('ed25519').privateKey;
   const tokenHeader = Buffer.from('{"alg":"EdDSA","typ":"at+jwt"}').toString('base64url');
@@ -95,27 +103,23 @@ export function createLimits(keys: LimitKeys): Limits {
       const last = authorization.lastIndexOf(':');
       const expected = createHmac('sha256', hmacKey)
         .update(authorization.slice(5, last + 1), 'utf8')
-        .digest();
-      return sameBytes(expected, Buffer.from(authorization.slice(last + 1), 'hex'));
+        .digest('hex');
+      return sameText(expected, authorization.slice(last + 1));
     },
     bearer: verifiesBearer,
     bearerApikey(authorization, presented) {
-      return (
-        verifiesBearer(authorization) &&
-        presented !== undefined &&
-        sameBytes(Buffer.from(presented, 'utf8'), apikey)
-      );
+      return verifiesBearer(authorization) && presented !== undefined && sameText(presented, keys.apikey);
     },
     businessAuth(body) {
       const { apiKey, apiSecret } = JSON.parse(body) as { apiKey: string; apiSecret: string };
-      const given = createHmac('sha256', pepper).update(apiSecret, 'utf8').digest();
-      if (!sameBytes(given, storedSecretHash)) return undefined;
+      const given = createHmac('sha256', pepper).update(apiSecret, 'utf8').digest('hex');
+      if (!sameText(given, storedSecretHash)) return undefined;
       return JSON.stringify({ accessToken: issue(apiKey), expiresIn: 3600 });
     },
     fondy(body) {
       const { application_id, date, signature } = JSON.parse(body) as Record<string, string>;
-      const expected = hash('sha512', `${keys.appSecret}|${application_id}|${date}`, 'buffer');
-      if (!sameBytes(expected, Buffer.from(String(signature), 'hex'))) return undefined;
+      const expected = hash('sha512', `${keys.appSecret}|${application_id}|${date}`, 'hex');
+      if (!sameText(expected, String(signature))) return undefined;
       return JSON.stringify({ token: issue(String(application_id)), expires_in: 3602 });
     },
     connectToken(body) {

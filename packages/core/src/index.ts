@@ -7,6 +7,7 @@
 
 export * from './api-key/api-key.ts';
 export * from './app-token/app-token.ts';
+export * from './constant-time.ts';
 export * from './diagnose/advice.ts';
 export * from './diagnose/bodies.ts';
 export * from './diagnose/diagnose.ts';

@@ -1,4 +1,5 @@
-import { createHmac, type KeyObject, timingSafeEqual } from 'node:crypto';
+import { createHmac, type KeyObject } from 'node:crypto';
+import { equalInConstantTime } from '../constant-time.ts';
 import { RejectionError } from '../errors/errors.ts';
 
 /** The body of WakaPay's `POST /business/auth`. */
@@ -120,9 +121,7 @@ export function hashApiSecret(pepper: KeyObject, secret: string): string {
  * ```
  */
 export function verifyApiSecret(pepper: KeyObject, presented: string, storedHash: string): void {
-  const given = Buffer.from(hashApiSecret(pepper, presented), 'latin1');
-  const stored = Buffer.from(storedHash, 'latin1');
-  if (given.length !== stored.length || !timingSafeEqual(given, stored)) {
+  if (!equalInConstantTime(hashApiSecret(pepper, presented), storedHash)) {
     throw new RejectionError('ERR_API_KEY_CREDENTIALS_INVALID', 'the api secret does not match');
   }
 }

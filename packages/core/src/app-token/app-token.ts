@@ -1,4 +1,5 @@
-import { hash, timingSafeEqual } from 'node:crypto';
+import { hash } from 'node:crypto';
+import { equalInConstantTime } from '../constant-time.ts';
 import { assertString, InvalidOptionError, RejectionError } from '../errors/errors.ts';
 
 /** Documented limits of Fondy's token request body (docs/providers/app-token.md). */
@@ -99,12 +100,8 @@ export function parseAppTokenRequest(body: unknown): AppTokenRequest {
  * ```
  */
 export function verifyAppTokenSignature(request: AppTokenRequest, secretKey: string): void {
-  const expected = Buffer.from(
-    signAppToken({ secretKey, applicationId: request.application_id, date: request.date }),
-    'latin1',
-  );
-  const given = Buffer.from(request.signature, 'latin1');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+  const expected = signAppToken({ secretKey, applicationId: request.application_id, date: request.date });
+  if (!equalInConstantTime(expected, request.signature)) {
     throw new RejectionError('ERR_APP_TOKEN_SIGNATURE_MISMATCH', 'the signature does not match', {
       applicationId: request.application_id,
     });

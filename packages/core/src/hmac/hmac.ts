@@ -1,4 +1,5 @@
-import { createHmac, createSecretKey, type KeyObject, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
+import { equalInConstantTime } from '../constant-time.ts';
 import { assertString, InvalidOptionError, RejectionError } from '../errors/errors.ts';
 
 /** The only version API-money defines (docs/providers/hmac.md). */
@@ -210,11 +211,11 @@ export function verifyHmac(
  * ```
  */
 export function matchesHmacSignature(header: HmacHeader, secretKey: string | KeyObject): boolean {
-  const expected = computeDigest(
-    secretKey,
-    buildStringToSign(header.accessKey, header.timestamp, header.version),
-  );
-  return timingSafeEqual(expected, Buffer.from(header.signature, 'hex'));
+  // Hex digests compared as strings (the header's signature is lowercase hex by its grammar, as OpenSSL's digest is).
+  const expected = createHmac('sha256', secretKey)
+    .update(buildStringToSign(header.accessKey, header.timestamp, header.version), 'utf8')
+    .digest('hex');
+  return equalInConstantTime(expected, header.signature);
 }
 
 /** Throws `ERR_HMAC_TIMESTAMP_STALE` / `ERR_HMAC_TIMESTAMP_FUTURE` when `timestamp` is outside the window. */
@@ -239,8 +240,4 @@ export function checkHmacClock(timestamp: number, now: number, window: HmacClock
       { aheadMs: -age, limitMs: maxFutureMs },
     );
   }
-}
-
-function computeDigest(secretKey: string | KeyObject, message: string): Buffer {
-  return createHmac('sha256', secretKey).update(message, 'utf8').digest();
 }

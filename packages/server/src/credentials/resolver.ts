@@ -70,7 +70,20 @@ export class CredentialResolver {
   readonly #store: CredentialStore;
   readonly #envelope: Envelope;
   readonly #state: SharedState | undefined;
-  readonly #cache = new Map<string, ResolvedCredential | null>();
+  /**
+   * Resolved credentials (null: known to be unknown), one map per mechanism keyed by public id and one keyed by internal
+   * id: the lookup hashes the id alone, not a key string built per request.
+   */
+  readonly #cache: Readonly<Record<Mechanism | 'id', Map<string, ResolvedCredential | null>>> = Object.assign(
+    Object.create(null),
+    {
+      hmac: new Map(),
+      'app-token': new Map(),
+      'private-key-jwt': new Map(),
+      'api-key': new Map(),
+      id: new Map(),
+    },
+  );
   readonly #pending = new Map<string, Promise<ResolvedCredential | undefined>>();
   readonly #pollIntervalMs: number;
   readonly #maxEntries: number;
@@ -131,7 +144,7 @@ export class CredentialResolver {
   /** Drops every cached credential. */
   clear(): void {
     this.#generation++;
-    this.#cache.clear();
+    for (const map of Object.values(this.#cache)) map.clear();
     this.#pending.clear();
   }
 
@@ -147,19 +160,21 @@ export class CredentialResolver {
   ): Promise<ResolvedCredential | undefined> | ResolvedCredential | undefined {
     // One id grammar before any store sees an id (PostgreSQL refuses NUL; issue 12): an invalid id is unknown.
     if (!isValidPublicId(publicId)) return undefined;
-    const key = `${mechanism}\u0000${publicId}`;
-    const cached = this.#cache.get(key);
+    const cache = this.#cache[mechanism] as Map<string, ResolvedCredential | null> | undefined;
+    if (cache === undefined) return undefined;
+    const cached = cache.get(publicId);
     // Positive and negative caches are bounded by freshness: past maxStaleMs without a successful poll (the store is
     // down), a cached credential could have been revoked meanwhile, so the store must answer (and fails closed).
     if (cached !== undefined && Date.now() - this.#lastPollAt <= this.#maxStaleMs) return cached ?? undefined;
+    const key = `${mechanism}\u0000${publicId}`;
     let pending = this.#pending.get(key);
     if (!pending) {
       const generation = this.#generation;
       pending = this.#load(mechanism, publicId).then((value) => {
         if (generation === this.#generation) {
           this.#pending.delete(key);
-          if (this.#cache.size >= this.#maxEntries) this.#cache.clear();
-          this.#cache.set(key, value ?? null);
+          this.#bound();
+          cache.set(publicId, value ?? null);
         }
         return value;
       });
@@ -203,17 +218,26 @@ export class CredentialResolver {
 
   /** Resolves by internal id (bearer tokens carry it as `sub`); synchronous when cached. */
   resolveById(id: string): ResolvedCredential | undefined | Promise<ResolvedCredential | undefined> {
-    const cachedKey = `id\u0000${id}`;
-    const cached = this.#cache.get(cachedKey);
+    const cached = this.#cache.id.get(id);
     if (cached !== undefined && Date.now() - this.#lastPollAt <= this.#maxStaleMs) return cached ?? undefined;
-    return this.#loadById(id, cachedKey);
+    return this.#loadById(id);
   }
 
-  async #loadById(id: string, cachedKey: string): Promise<ResolvedCredential | undefined> {
+  async #loadById(id: string): Promise<ResolvedCredential | undefined> {
     const generation = this.#generation;
     const record = await this.#store.getCredential(id);
     const resolved = record ? await this.resolve(record.mechanism, record.publicId) : undefined;
-    if (generation === this.#generation) this.#cache.set(cachedKey, resolved ?? null);
+    if (generation === this.#generation) {
+      this.#bound();
+      this.#cache.id.set(id, resolved ?? null);
+    }
     return resolved;
+  }
+
+  /** Keeps the cache within `maxEntries` (all maps together): past it, it starts again. */
+  #bound(): void {
+    let size = 0;
+    for (const map of Object.values(this.#cache)) size += map.size;
+    if (size >= this.#maxEntries) for (const map of Object.values(this.#cache)) map.clear();
   }
 }

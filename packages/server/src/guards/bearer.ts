@@ -1,7 +1,7 @@
-import { timingSafeEqual } from 'node:crypto';
 import {
   type AccessTokenClaims,
   accessTokenAudience,
+  equalInConstantTime,
   type Mechanism,
   RejectionError,
   type Surface,
@@ -156,10 +156,4 @@ export function createBearerGuard(
     if (!(error instanceof RejectionError)) throw error;
     return refused(reject(context, request, error, facts));
   }
-}
-
-function equalInConstantTime(a: string, b: string): boolean {
-  const left = Buffer.from(a, 'utf8');
-  const right = Buffer.from(b, 'utf8');
-  return left.length === right.length && timingSafeEqual(left, right);
 }
