@@ -3,7 +3,7 @@
 # core 0, signs one hmac header (valid for 5 minutes; single-use is off), and drives each route with wrk on core 1,
 # three interleaved rounds of 5 s after a 2 s warm-up each. User time is the JavaScript and OpenSSL work; system time
 # is the kernel's, mostly the loopback TCP of both ends run inside the server's `send`.
-# Usage: bash bench/cpu-split.sh [route …]   (default: /bench/none /limit/hmac /bench/hmac)
+# Usage: bash bench/cpu-split.sh [route …]   (default: /bench/none /limit/hmac /bench/hmac); ROUNDS="1 2 3 4 5" for more rounds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 routes=("$@")
@@ -26,7 +26,7 @@ for route in "${routes[@]}"; do
 done
 echo "| round | route | req/s | server busy | user µs/req | system µs/req | total µs/req |"
 echo "| --- | --- | --- | --- | --- | --- | --- |"
-for round in 1 2 3; do
+for round in ${ROUNDS:-1 2 3}; do
   for route in "${routes[@]}"; do
     read -r user1 system1 < <(ticks)
     out=$(taskset -c 1 wrk -t1 -c50 -d5s -H "Authorization: $header" "http://127.0.0.1:$port$route")

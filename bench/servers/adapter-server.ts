@@ -24,6 +24,9 @@ const payauth = await createPayauth({
   demo: true,
   hints: false,
   logger: false,
+  // Metrics as an API team's instance has them by default (off; `payauth serve --demo` turns them on for the
+  // dashboard): the limits count nothing either. Their cost is measured apart: `node bench/metrics-overhead.ts`.
+  metrics: false,
 });
 const demo = payauth.demo!;
 const limits = guardLimits(createLimits(limitKeysOf(payauth)));

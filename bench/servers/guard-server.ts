@@ -22,6 +22,9 @@ const server = await createPayauthServer({
   demo: true,
   hints: false,
   logger: false,
+  // Metrics as an API team's instance has them by default (off; `payauth serve --demo` turns them on for the
+  // dashboard): the limits count nothing either. Their cost is measured apart: `node bench/metrics-overhead.ts`.
+  metrics: false,
   ...(process.env.BENCH_SINGLE_USE === '1' ? { config: { hmac: { singleUse: true } } } : {}),
 });
 const { app, payauth } = server;

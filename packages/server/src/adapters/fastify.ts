@@ -115,9 +115,19 @@ export const payauthPlugin: FastifyPluginAsync<PayauthPluginOptions> = fastifyPl
           url: route.path,
           bodyLimit: BODY_LIMIT,
           config: { payauthRoute: route },
-          handler: async (request, reply) => {
+          // A callback-style handler: the answer is sent when the route settles, without a second promise for
+          // Fastify to follow. runRoute renders the route's errors as answers; anything else goes to the error
+          // handler above, as a throw from an async handler would.
+          handler: (request, reply) => {
             const body = typeof request.body === 'string' ? request.body : route.readsBody ? '' : undefined;
-            return send(reply, await runRoute(instance, route, routeRequest(request, { body })));
+            runRoute(instance, route, routeRequest(request, { body })).then(
+              (response) => {
+                send(reply, response);
+              },
+              (error: unknown) => {
+                reply.send(error);
+              },
+            );
           },
         });
       }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { InvalidOptionError } from '@payauth/core';
 import type { BudgetCounter, Reservation, SharedState } from '../state/types.ts';
 import { StoreUnavailableError } from '../store/errors.ts';
@@ -93,8 +93,7 @@ export class FailureBudget {
       }
     }
     this.#now = options.now ?? Date.now;
-    this.#fingerprint =
-      options.fingerprint ?? ((id) => createHash('sha256').update(id).digest('base64url').slice(0, 16));
+    this.#fingerprint = options.fingerprint ?? ((id) => hash('sha256', id, 'base64url').slice(0, 16));
   }
 
   /**

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { ReplayStoreFullError } from '../store/errors.ts';
 import type { BudgetCounter, Reservation, SharedState } from './types.ts';
 
@@ -69,8 +69,9 @@ export class MemorySharedState implements SharedState {
   }
 
   async consumeOnce(key: string, ttlMs: number): Promise<boolean> {
-    // A digest of the key (128 bits) instead of the key: replay keys are long (jti, signatures) and many.
-    const digest = createHash('sha256').update(key).digest('base64url').slice(0, 22);
+    // A digest of the key (128 bits) instead of the key: replay keys are long (jti, signatures) and many. The one-shot
+    // hash, with no Hash object (FACTS.md: ~1.9× createHash for short inputs).
+    const digest = hash('sha256', key, 'base64url').slice(0, 22);
     const now = this.#now();
     const expiresAt = this.#once.get(digest);
     if (expiresAt !== undefined && expiresAt > now) return false;
