@@ -18,13 +18,23 @@ declare global {
   }
 }
 
+/**
+ * The client's address by the app's `trust proxy` setting: `req.ip` when proxies are trusted; the socket's address
+ * when they are not (Express's default), as `req.ip` would answer, without its X-Forwarded-For parsing (which makes
+ * Node build its whole header object, ~1 µs per request).
+ */
+function addressOf(request: Request): string {
+  const address = request.app.get('trust proxy') === false ? request.socket.remoteAddress : request.ip;
+  return address ?? request.socket.remoteAddress ?? 'unknown';
+}
+
 function toAuthRequest(request: Request): AuthRequest {
   return {
     method: request.method,
     ...splitTarget(request.originalUrl),
     headers: headersFromRaw(request.rawHeaders),
     params: request.params as Record<string, string>,
-    address: request.ip ?? request.socket.remoteAddress ?? 'unknown',
+    address: addressOf(request),
     requestId: createRequestId(),
   };
 }
@@ -88,7 +98,7 @@ export function requireAuth(payauth: Payauth, mechanism: Mechanism): RequestHand
         request.method,
         headersFromRaw(request.rawHeaders),
         request.originalUrl,
-        request.ip ?? request.socket.remoteAddress ?? 'unknown',
+        addressOf(request),
       ),
     );
     if (result instanceof Promise)
