@@ -176,31 +176,48 @@ export function refuseOverBudget(
   request: AuthRequest,
   facts: RejectionFacts,
 ): Promise<NeutralResponse | undefined> | undefined {
-  const refuse = (retryAfter: number | undefined) =>
-    retryAfter === undefined
-      ? undefined
-      : rejectWith(
-          context,
-          request,
-          'ERR_RATE_LIMITED',
-          `over the failure budget, retry in ${retryAfter} s`,
-          {
-            ...facts,
-            countFailure: false,
-            retryAfterSeconds: retryAfter,
-          },
-        );
+  // No closure is made on the way through (one per request was measurable): only a promise's callbacks are.
   if (facts.mechanism === 'bearer') {
     const checked = context.budget.check(request.address, facts.publicId);
-    return checked instanceof Promise ? checked.then(refuse) : refuse(checked);
+    if (checked instanceof Promise) return checked.then((wait) => overBudget(context, request, facts, wait));
+    return checked === undefined ? undefined : overBudget(context, request, facts, checked);
   }
-  const take = (decision: BudgetDecision) => {
-    if ('retryAfter' in decision) return refuse(decision.retryAfter);
-    if (decision.ticket !== undefined) tickets.set(request, decision.ticket);
-    return undefined;
-  };
   const decided = context.budget.reserve(request.address, facts.publicId);
-  return decided instanceof Promise ? decided.then(take) : take(decided);
+  if (decided instanceof Promise) return decided.then((decision) => take(context, request, facts, decision));
+  return take(context, request, facts, decided);
+}
+
+/** A reservation's decision: the 429 when refused, else the ticket kept for the request's verdict. */
+function take(
+  context: AuthContext,
+  request: AuthRequest,
+  facts: RejectionFacts,
+  decision: BudgetDecision,
+): Promise<NeutralResponse> | undefined {
+  if ('retryAfter' in decision) return overBudget(context, request, facts, decision.retryAfter);
+  if (decision.ticket !== undefined) tickets.set(request, decision.ticket);
+  return undefined;
+}
+
+/** The 429 of a caller over its failure budget (not itself counted as a failure); undefined when within. */
+function overBudget(
+  context: AuthContext,
+  request: AuthRequest,
+  facts: RejectionFacts,
+  retryAfter: number | undefined,
+): Promise<NeutralResponse> | undefined {
+  if (retryAfter === undefined) return undefined;
+  return rejectWith(
+    context,
+    request,
+    'ERR_RATE_LIMITED',
+    `over the failure budget, retry in ${retryAfter} s`,
+    {
+      ...facts,
+      countFailure: false,
+      retryAfterSeconds: retryAfter,
+    },
+  );
 }
 
 /**
