@@ -51,7 +51,11 @@ app.post('/bench/token-floor', async (_request, reply) =>
     .send('{"accessToken":"x","expiresIn":3600}'),
 );
 // The honest limits, in the same framework and process.
-mountFastifyLimits(app, createLimits(limitKeysOf(payauth)));
+const limits = createLimits(limitKeysOf(payauth));
+mountFastifyLimits(app, limits);
+// The hmac guard step by step (bench/servers/step-routes.ts), for bench/cpu-split.sh.
+if (process.env.BENCH_STEPS === '1')
+  (await import('./step-routes.ts')).mountStepRoutes(app, payauth, limits, answer as never);
 await server.listen(port);
 console.log(JSON.stringify({ url, demo, extraHmac, pid: process.pid }));
 // Profiling window marks (the profiles group): the monotonic clock in µs, the clock of --cpu-prof's sample times.
