@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Mechanism } from '@payauth/core';
-import { type Context, Hono, type MiddlewareHandler } from 'hono';
+import { type Context, Hono, type MiddlewareHandler, type Next } from 'hono';
 import { assertMechanism } from '../guards/authenticate.ts';
 import { runRoute } from '../http/dispatch.ts';
 import { GuardRequest } from '../http/guard-request.ts';
@@ -73,7 +73,18 @@ export function requireAuth(
 ): MiddlewareHandler<{ Variables: PayauthVariables }> {
   assertMechanism(mechanism);
   const check = payauth.guard(mechanism);
-  return async function payauthGuard(c, next) {
+  const conclude = (
+    c: Context<{ Variables: PayauthVariables }>,
+    next: Next,
+    result: GuardResult,
+  ): ReturnType<MiddlewareHandler> => {
+    if (!result.ok) return Promise.resolve(toFetchResponse(result.response));
+    c.set('payauth', result.principal);
+    return next();
+  };
+  // Not an async function: when the verdict needs no waiting, the next handler runs in the same tick and the only
+  // promise is the one Hono's `next()` returns.
+  return function payauthGuard(c, next) {
     const incoming = incomingOf(c);
     const checked = check(
       new GuardRequest(
@@ -83,9 +94,8 @@ export function requireAuth(
         incoming?.socket?.remoteAddress ?? 'unknown',
       ),
     );
-    const result: GuardResult = checked instanceof Promise ? await checked : checked;
-    if (!result.ok) return toFetchResponse(result.response);
-    c.set('payauth', result.principal);
-    await next();
+    return checked instanceof Promise
+      ? checked.then((result) => conclude(c, next, result))
+      : conclude(c, next, checked);
   };
 }
