@@ -249,6 +249,49 @@ describe('6. an attacker on another address does not lock the owner out', () => 
   });
 });
 
+describe('6. the hmac guard on in-process state: the budget checked, verified and counted in one step', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer({
+      trustProxy: true,
+      failureBudget: { perCredential: { limit: 20, windowMs: 60_000 } },
+    });
+  });
+  afterAll(() => t.close());
+
+  const accounts = (address: string, secretKey: string) =>
+    fetch(`${t.url}/api/accounts`, {
+      headers: {
+        'X-Forwarded-For': address,
+        Authorization: formatHmacHeader({
+          accessKey: t.demo.hmac.accessKey,
+          secretKey,
+          timestamp: Date.now(),
+        }),
+      },
+    }).then((response) => response.status);
+
+  it('300 concurrent wrong signatures from 30 addresses: at most 20 verified, the owner still served', async () => {
+    // The owner first: the credential is cached (the synchronous path) and 10.0.0.250 trusted for the id.
+    expect(await accounts('10.0.0.250', t.demo.hmac.secretKey)).toBe(200);
+    const statuses = await Promise.all(
+      Array.from({ length: 300 }, (_, i) => accounts(`10.0.0.${i % 30}`, `guess-${i}`)),
+    );
+    const verified = statuses.filter((status) => status === 401).length;
+    const limited = statuses.filter((status) => status === 429).length;
+    expect(verified + limited).toBe(300);
+    expect(verified).toBe(20);
+    // The id-wide budget of strangers is spent; the owner's address is exempt from it.
+    expect(await accounts('10.0.0.251', t.demo.hmac.secretKey)).toBe(429);
+    expect(await accounts('10.0.0.250', t.demo.hmac.secretKey)).toBe(200);
+    // The audit trail agrees: one row per verified guess, one per 429.
+    await t.server.payauth.audit.flush();
+    const rows = await t.server.payauth.store.listAudit({});
+    expect(rows.filter((row) => row.reason === 'ERR_HMAC_SIGNATURE_MISMATCH')).toHaveLength(20);
+    expect(rows.filter((row) => row.reason === 'ERR_RATE_LIMITED')).toHaveLength(281);
+  });
+});
+
 describe('3. budgets count guesses, not outages', () => {
   it('requests that end in 503 (store unreachable) give their reservation back: the partner is not at 429 afterwards', async () => {
     const t = await startTestServer({ failureBudget: { perCredential: { limit: 3, windowMs: 60_000 } } });

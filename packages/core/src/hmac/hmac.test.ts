@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { codeOf } from '../../../../test/support/code-of.ts';
@@ -7,6 +8,7 @@ import {
   buildStringToSign,
   createHmacKey,
   formatHmacHeader,
+  matchesHmacSignature,
   parseHmacHeader,
   signHmac,
   verifyHmac,
@@ -162,5 +164,87 @@ describe('hmac properties', () => {
       ),
       { numRuns: 10_000 },
     );
+  });
+});
+
+describe('the StringToSign sliced from the header', () => {
+  const secretKey = createHmacKey(documentVector.secretKey);
+  const signedWith = (accessKey: string, timestamp: string) =>
+    `AUTH ${accessKey}:${timestamp}:1:${createHmac('sha256', secretKey).update(`${accessKey}:${timestamp}:1:`).digest('hex')}`;
+
+  it('gives the same verdict as the StringToSign rebuilt from the parsed fields', () => {
+    fc.assert(
+      fc.property(
+        fc.stringMatching(/^[\x21-\x39\x3b-\x7e]{1,20}$/),
+        fc.stringMatching(/^[0-9]{1,16}$/),
+        fc.boolean(),
+        (accessKey, timestamp, tamper) => {
+          const value = signedWith(accessKey, timestamp);
+          const parsed = parseHmacHeader(
+            tamper ? `${value.slice(0, -1)}${value.endsWith('0') ? '1' : '0'}` : value,
+          );
+          // A plain copy has no slice: the verification rebuilds the StringToSign from the fields.
+          expect(matchesHmacSignature(parsed, secretKey)).toBe(
+            matchesHmacSignature({ ...parsed }, secretKey),
+          );
+        },
+      ),
+    );
+  });
+
+  it('is not taken when the sent timestamp is not the number’s own text', () => {
+    // '01672650133163' signs other bytes than 1672650133163: the verification signs what the number says.
+    const value = signedWith(documentVector.accessKey, `0${documentVector.timestamp}`);
+    expect(matchesHmacSignature(parseHmacHeader(value), secretKey)).toBe(false);
+    const rebuilt = signedWith(documentVector.accessKey, String(documentVector.timestamp)).slice(-64);
+    const leading = `AUTH ${documentVector.accessKey}:0${documentVector.timestamp}:1:${rebuilt}`;
+    expect(matchesHmacSignature(parseHmacHeader(leading), secretKey)).toBe(true);
+  });
+});
+
+describe('the header grammar', () => {
+  const PATTERN = /^AUTH ([\x21-\x39\x3b-\x7e]{1,128}):([0-9]{1,16}):([0-9]{1,4}):([0-9a-f]{64})$/;
+  const characters = fc.constantFrom(...'aZ09!~:; \t\x7f\x20\x21é\u2019fF-'.split(''));
+  const field = (min: number, max: number, alphabet: fc.Arbitrary<string>) =>
+    fc.array(alphabet, { minLength: min, maxLength: max }).map((parts) => parts.join(''));
+  const digits = fc.constantFrom(...'0123456789'.split(''));
+  const hex = fc.constantFrom(...'0123456789abcdef'.split(''));
+  /** Mostly `right`, sometimes one of `wrong`: most values are near the grammar's edges, many inside it. */
+  const mostly = (right: fc.Arbitrary<string>, wrong: fc.Arbitrary<string>) =>
+    fc.oneof({ arbitrary: right, weight: 5 }, { arbitrary: wrong, weight: 1 });
+  const near = fc.tuple(
+    mostly(fc.constant('AUTH '), fc.constantFrom('AUTH', 'auth ', 'AUTH  ', '')),
+    mostly(field(0, 130, fc.constantFrom('k', '!', '~', '9', ';')), field(0, 8, characters)),
+    mostly(fc.constant(':'), fc.constantFrom('', '::')),
+    mostly(field(0, 17, digits), field(0, 4, characters)),
+    mostly(fc.constant(':'), fc.constant('')),
+    mostly(field(0, 5, digits), field(0, 2, characters)),
+    mostly(fc.constant(':'), fc.constant('')),
+    mostly(field(63, 65, hex), field(64, 64, fc.oneof(hex, characters))),
+    mostly(fc.constant(''), fc.constantFrom('\n', ' ', 'a')),
+  );
+
+  it('accepts exactly the language of its regular expression, and reads the same fields', () => {
+    let inside = 0;
+    fc.assert(
+      fc.property(near, (parts) => {
+        const value = parts.join('');
+        const match = PATTERN.exec(value);
+        if (value.length > 512) return;
+        if (match === null) {
+          expect(() => parseHmacHeader(value)).toThrow(RejectionError);
+          return;
+        }
+        inside++;
+        expect({ ...parseHmacHeader(value) }).toEqual({
+          accessKey: match[1],
+          timestamp: Number(match[2]),
+          version: match[3],
+          signature: match[4],
+        });
+      }),
+      { numRuns: 20_000 },
+    );
+    expect(inside).toBeGreaterThan(400);
   });
 });

@@ -34,7 +34,80 @@ const ACCESS_KEY_PATTERN = /^[\x21-\x39\x3b-\x7e]+$/; // visible ASCII except ':
 const TIMESTAMP_PATTERN = /^[0-9]{1,16}$/;
 const VERSION_PATTERN = /^[0-9]{1,4}$/;
 const SIGNATURE_PATTERN = /^[0-9a-f]{64}$/;
-const HEADER_PATTERN = /^AUTH ([\x21-\x39\x3b-\x7e]{1,128}):([0-9]{1,16}):([0-9]{1,4}):([0-9a-f]{64})$/;
+
+/** A character code of a decimal digit. */
+const isDigit = (code: number) => code >= 48 && code <= 57;
+/** A character code of a lowercase hex digit. */
+const isLowerHex = (code: number) => (code >= 48 && code <= 57) || (code >= 97 && code <= 102);
+
+/**
+ * The whole grammar in one pass, by hand: `AUTH ` + an access key of 1 to 128 visible ASCII characters but `:`, then
+ * `:` + 1 to 16 digits, `:` + 1 to 4 digits, `:` + 64 lowercase hex digits, and nothing else (the language of
+ * `/^AUTH ([\x21-\x39\x3b-\x7e]{1,128}):([0-9]{1,16}):([0-9]{1,4}):([0-9a-f]{64})$/`, which a test holds it to; about
+ * 2× faster than that pattern with its captures). Undefined when the value is outside it: the detailed checks of
+ * {@link parseHmacHeader} then name the fault.
+ */
+function scanHmacHeader(value: string): SentHmacHeader | undefined {
+  const length = value.length;
+  if (!value.startsWith('AUTH ')) return undefined;
+  let index = 5;
+  for (let code = value.charCodeAt(index); code !== 58; code = value.charCodeAt(++index)) {
+    if (!(code >= 0x21 && code <= 0x7e)) return undefined; // also the end (NaN)
+  }
+  const keyEnd = index;
+  if (keyEnd === 5 || keyEnd - 5 > HMAC_ACCESS_KEY_MAX_LENGTH) return undefined;
+  const timestampStart = ++index;
+  while (isDigit(value.charCodeAt(index))) index++;
+  const timestampEnd = index;
+  if (timestampEnd === timestampStart || timestampEnd - timestampStart > 16 || value.charCodeAt(index) !== 58)
+    return undefined;
+  const versionStart = ++index;
+  while (isDigit(value.charCodeAt(index))) index++;
+  const versionEnd = index;
+  if (versionEnd === versionStart || versionEnd - versionStart > 4 || value.charCodeAt(index) !== 58)
+    return undefined;
+  const signatureStart = ++index;
+  if (length - signatureStart !== 64) return undefined;
+  for (; index < length; index++) if (!isLowerHex(value.charCodeAt(index))) return undefined;
+  return new SentHmacHeader(
+    value,
+    value.slice(5, keyEnd),
+    value.slice(timestampStart, timestampEnd),
+    value.slice(versionStart, versionEnd),
+    value.slice(signatureStart),
+  );
+}
+
+/**
+ * A header read by {@link parseHmacHeader}'s fast path, which also keeps the StringToSign as the header carries it:
+ * the verification then hashes a slice of the header instead of a string rebuilt from the parsed number. Kept only
+ * when the sent timestamp is the number's own text (no leading zero, at most 15 digits), so both are the same bytes;
+ * a private field, so the header still looks and compares like the plain {@link HmacHeader} it is.
+ */
+class SentHmacHeader implements HmacHeader {
+  readonly accessKey: string;
+  readonly timestamp: number;
+  readonly version: string;
+  readonly signature: string;
+  readonly #stringToSign: string | undefined;
+
+  constructor(value: string, accessKey: string, timestamp: string, version: string, signature: string) {
+    this.accessKey = accessKey;
+    this.timestamp = Number(timestamp);
+    this.version = version;
+    this.signature = signature;
+    // 'AUTH ' (5 characters) + 'key:timestamp:version:' + 64 hex digits.
+    this.#stringToSign =
+      timestamp.length <= 15 && timestamp.charCodeAt(0) !== 48
+        ? value.slice(5, value.length - 64)
+        : undefined;
+  }
+
+  /** The StringToSign as sent, when `header` came from the fast path and it is exactly what would be built. */
+  static stringToSign(header: HmacHeader): string | undefined {
+    return #stringToSign in header ? (header as SentHmacHeader).#stringToSign : undefined;
+  }
+}
 
 /**
  * Turns a secret into a reusable HMAC key. Make it once per secret: on Node 24, `createHmac` with a KeyObject
@@ -134,11 +207,9 @@ export function parseHmacHeader(value: unknown): HmacHeader {
   if (typeof value !== 'string') throw malformed('the Authorization header is not a single string');
   if (value.length > HMAC_HEADER_MAX_LENGTH)
     throw malformed(`the header is longer than ${HMAC_HEADER_MAX_LENGTH}`);
-  // Fast path: one anchored pattern for the whole grammar; the detailed checks below only name the fault.
-  const match = HEADER_PATTERN.exec(value);
-  if (match) {
-    return { accessKey: match[1]!, timestamp: Number(match[2]), version: match[3]!, signature: match[4]! };
-  }
+  // Fast path: the whole grammar in one pass; the detailed checks below only name the fault.
+  const scanned = scanHmacHeader(value);
+  if (scanned !== undefined) return scanned;
   if (!value.startsWith('AUTH ')) throw malformed('the header does not start with "AUTH "');
   const parts = value.slice(5).split(':');
   if (parts.length !== 4)
@@ -212,9 +283,10 @@ export function verifyHmac(
  */
 export function matchesHmacSignature(header: HmacHeader, secretKey: string | KeyObject): boolean {
   // Hex digests compared as strings (the header's signature is lowercase hex by its grammar, as OpenSSL's digest is).
-  const expected = createHmac('sha256', secretKey)
-    .update(buildStringToSign(header.accessKey, header.timestamp, header.version), 'utf8')
-    .digest('hex');
+  const signed =
+    SentHmacHeader.stringToSign(header) ??
+    buildStringToSign(header.accessKey, header.timestamp, header.version);
+  const expected = createHmac('sha256', secretKey).update(signed, 'utf8').digest('hex');
   return equalInConstantTime(expected, header.signature);
 }
 

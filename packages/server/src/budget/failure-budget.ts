@@ -28,10 +28,22 @@ export interface BudgetTicket {
 /** Address and id pairs whose counters are kept built (a cache: past it, it starts again). */
 const PLANS_LIMIT = 10_000;
 
+/**
+ * What {@link FailureBudget.checkNow} hands on when the attempt is within budget: the counters a failure counts (the
+ * ones a reservation would have counted) and, when the address is a stranger to the id, the mark a success sets.
+ */
+export interface BudgetCheck {
+  readonly counters: readonly BudgetCounter[];
+  readonly trustKey: string | undefined;
+}
+
 /** The counters of one address and id, and the mark a success sets when the address was a stranger to the id. */
 interface Plan {
   readonly counters: readonly BudgetCounter[];
   readonly trustKey: string | undefined;
+  /** The checks {@link FailureBudget.checkNow} answers, made once: for a stranger address, and for a trusted one. */
+  readonly asStranger: BudgetCheck;
+  readonly asTrusted: BudgetCheck;
 }
 
 /** The budget's answer before a verification: wait (seconds), or go ahead with a ticket (none when skipped). */
@@ -114,7 +126,12 @@ export class FailureBudget {
         { key: `fail:id:${id}`, ...this.perCredential, exemptWhile: trustKey },
       );
     }
-    const plan: Plan = { counters, trustKey };
+    const plan: Plan = {
+      counters,
+      trustKey,
+      asStranger: { counters, trustKey },
+      asTrusted: { counters: counters.filter((c) => c.exemptWhile === undefined), trustKey: undefined },
+    };
     if (this.#planCount >= PLANS_LIMIT) {
       this.#plans.clear();
       this.#planCount = 0;
@@ -189,6 +206,41 @@ export class FailureBudget {
     if (this.#state.releaseNow) this.#state.releaseNow(ticket.counted);
     // Not awaited: the answer goes out at once; a release lost while the state is down only costs budget.
     else if (this.#state.release) void this.#state.release(ticket.counted).catch(() => {});
+  }
+
+  /**
+   * The budget of an attempt whose verification ends in the same synchronous step (a cached credential, in-process
+   * state): seconds to wait when over budget, else a {@link BudgetCheck} that counts nothing yet. Nothing can run
+   * between the check and the verdict, so of any number of concurrent attempts at most the limit is verified, as
+   * with {@link reserve}: the caller must end with {@link passed} or {@link failed} before it yields. Undefined when
+   * the state cannot answer at once: then {@link reserve}.
+   */
+  checkNow(address: string, publicId?: string): number | BudgetCheck | undefined {
+    const state = this.#state;
+    if (state.peekNow === undefined || state.incrementNow === undefined) return undefined;
+    const plan = this.#plan(address, publicId);
+    let resetAt = 0;
+    let exempt = false;
+    for (const counter of plan.counters) {
+      if (counter.exemptWhile !== undefined && state.peekNow(counter.exemptWhile).count > 0) {
+        exempt = true;
+        continue;
+      }
+      const { count, resetAt: end } = state.peekNow(counter.key);
+      if (count >= counter.limit && end > resetAt) resetAt = end;
+    }
+    if (resetAt > 0) return this.#retryAfter(resetAt);
+    return plan.trustKey === undefined || exempt ? plan.asTrusted : plan.asStranger;
+  }
+
+  /** A checked attempt succeeded: nothing was counted; a stranger address becomes trusted for the id. */
+  passed(check: BudgetCheck): void {
+    if (check.trustKey !== undefined) this.#state.incrementNow?.(check.trustKey, TRUSTED_ADDRESS_MS);
+  }
+
+  /** A checked attempt failed: it is counted now, as a reservation would have counted it. */
+  failed(check: BudgetCheck): void {
+    for (const counter of check.counters) this.#state.incrementNow?.(counter.key, counter.windowMs);
   }
 
   /**

@@ -153,6 +153,17 @@ export class CredentialResolver {
     this.#unsubscribe?.();
   }
 
+  /**
+   * The cached answer alone, never the store: the credential, null when it is known to be unknown, undefined when the
+   * cache cannot answer (not cached, or not fresh). Positive and negative entries are bounded by freshness: past
+   * maxStaleMs without a successful poll (the store is down), a cached credential could have been revoked meanwhile,
+   * so the store must answer (and fails closed).
+   */
+  cached(mechanism: Mechanism, publicId: string): ResolvedCredential | null | undefined {
+    const cached = this.#cache[mechanism]?.get(publicId);
+    return cached !== undefined && Date.now() - this.#lastPollAt <= this.#maxStaleMs ? cached : undefined;
+  }
+
   /** The credential of `mechanism` with this public id, from the cache or the store; undefined when unknown. */
   resolve(
     mechanism: Mechanism,
@@ -162,10 +173,8 @@ export class CredentialResolver {
     if (!isValidPublicId(publicId)) return undefined;
     const cache = this.#cache[mechanism] as Map<string, ResolvedCredential | null> | undefined;
     if (cache === undefined) return undefined;
-    const cached = cache.get(publicId);
-    // Positive and negative caches are bounded by freshness: past maxStaleMs without a successful poll (the store is
-    // down), a cached credential could have been revoked meanwhile, so the store must answer (and fails closed).
-    if (cached !== undefined && Date.now() - this.#lastPollAt <= this.#maxStaleMs) return cached ?? undefined;
+    const cached = this.cached(mechanism, publicId);
+    if (cached !== undefined) return cached ?? undefined;
     const key = `${mechanism}\u0000${publicId}`;
     let pending = this.#pending.get(key);
     if (!pending) {

@@ -38,6 +38,41 @@ export function createHmacGuard(
   const { config } = context;
   const { maxAgeMs, maxFutureMs } = config.hmac;
 
+  /**
+   * The version, clock and signature checks against the credential's live secrets (two during a rotation), then its
+   * status: undefined when they pass, else the refusal's reason. Synchronous: nothing can run in between.
+   */
+  function failureOf(
+    header: HmacHeader,
+    credential: ResolvedCredential,
+    now: number,
+  ): RejectionError | undefined {
+    let key: KeyObject | undefined;
+    let keys: KeyObject[] | undefined;
+    for (const entry of credential.hmacKeys) {
+      if (!isLive(entry, now)) continue;
+      if (key === undefined) key = entry.key;
+      else if (keys === undefined) keys = [key, entry.key];
+      else keys.push(entry.key);
+    }
+    if (key === undefined)
+      return new RejectionError('ERR_CREDENTIAL_REVOKED', 'the access key has no live secret');
+    try {
+      verifyHmac(header, { secretKey: keys ?? key, now, maxAgeMs, maxFutureMs });
+    } catch (error) {
+      if (error instanceof RejectionError) return error;
+      throw error;
+    }
+    if (credential.record.status !== 'active')
+      return new RejectionError('ERR_CREDENTIAL_REVOKED', 'the access key was revoked');
+    return undefined;
+  }
+
+  /** Single-use mode holds for every credential, or for this one. */
+  function singleUse(credential: ResolvedCredential): boolean {
+    return config.hmac.singleUse || credential.record.options.singleUse === true;
+  }
+
   /** The checks after the credential is known: sync unless single-use mode needs the shared state. */
   function verify(
     request: AuthRequest,
@@ -51,21 +86,9 @@ export function createHmacGuard(
       return refused(reject(context, request, unknown, facts));
     }
     const now = context.now();
-    try {
-      const live: KeyObject[] = [];
-      for (const entry of credential.hmacKeys) if (isLive(entry, now)) live.push(entry.key);
-      if (live.length === 0)
-        throw new RejectionError('ERR_CREDENTIAL_REVOKED', 'the access key has no live secret');
-      verifyHmac(header, { secretKey: live.length === 1 ? live[0]! : live, now, maxAgeMs, maxFutureMs });
-      if (credential.record.status !== 'active') {
-        throw new RejectionError('ERR_CREDENTIAL_REVOKED', 'the access key was revoked');
-      }
-    } catch (error) {
-      return refuse(request, value, credential, facts, error);
-    }
-    if (config.hmac.singleUse || credential.record.options.singleUse === true) {
-      return consume(request, value, header, facts, credential);
-    }
+    const failure = failureOf(header, credential, now);
+    if (failure !== undefined) return refuse(request, value, credential, facts, failure);
+    if (singleUse(credential)) return consume(request, value, header, facts, credential);
     return admit(request, header, credential);
   }
 
@@ -115,6 +138,47 @@ export function createHmacGuard(
     return { ok: true, principal };
   }
 
+  /**
+   * The hot path of a cached credential and in-process state: budget check, verification and verdict in one
+   * synchronous step, so no other request runs in between and the check alone bounds the guesses verified as a
+   * reservation would (docs/architecture.md, "The budget of a synchronous verdict"); a failure is counted before the
+   * step ends. Undefined when that does not hold: then the general path, which reserves.
+   */
+  function atOnce(
+    request: AuthRequest,
+    value: string | undefined,
+    header: HmacHeader,
+  ): GuardResult | Promise<GuardResult> | undefined {
+    const credential = context.resolver.cached('hmac', header.accessKey);
+    if (credential == null || singleUse(credential)) return undefined;
+    const check = context.budget.checkNow(request.address, header.accessKey);
+    // Over budget (a number) or not answerable at once: the general path answers, with the same verdict.
+    if (check === undefined || typeof check === 'number') return undefined;
+    const now = context.now();
+    const failure = failureOf(header, credential, now);
+    if (failure !== undefined) {
+      context.budget.failed(check);
+      const facts = { ...FACTS, publicId: header.accessKey, countFailure: false };
+      return refuse(request, value, credential, facts, failure);
+    }
+    context.budget.passed(check);
+    const principal = {
+      mechanism: 'hmac',
+      credentialId: credential.record.id,
+      partnerId: credential.record.partnerId,
+      publicId: header.accessKey,
+    } as const;
+    context.audit.recordSuccess(
+      now,
+      'hmac',
+      principal.credentialId,
+      request.address,
+      header.accessKey,
+      request,
+    );
+    return { ok: true, principal };
+  }
+
   // The hot path awaits nothing when the shared state is in-process and the credential is cached: no promise is
   // made between the header and the verdict (docs/architecture.md, "Hot paths avoid promises").
   return function hmacGuard(request) {
@@ -125,6 +189,8 @@ export function createHmacGuard(
     } catch (error) {
       return refused(refuseInvalid(context, request, error, withHint(context, value, undefined, FACTS)));
     }
+    const verdict = atOnce(request, value, header);
+    if (verdict !== undefined) return verdict;
     const facts: RejectionFacts = { ...FACTS, publicId: header.accessKey };
     const over = refuseOverBudget(context, request, facts);
     if (over !== undefined) {

@@ -124,6 +124,11 @@ export class MemorySharedState implements SharedState {
   }
 
   async increment(key: string, ttlMs: number): Promise<{ count: number; resetAt: number }> {
+    return this.incrementNow(key, ttlMs);
+  }
+
+  /** The increment without a promise, for the hot path of a single-process server. */
+  incrementNow(key: string, ttlMs: number): { count: number; resetAt: number } {
     const counter = this.#live(key) ?? this.#create(key, ttlMs);
     counter.count++;
     return { count: counter.count, resetAt: counter.expiresAt };

@@ -38,6 +38,8 @@ export interface SharedState {
   consumeOnce(key: string, ttlMs: number): Promise<boolean>;
   /** Adds one to the counter `key` (created with a `ttlMs` window); returns the count and when the window ends. */
   increment(key: string, ttlMs: number): Promise<{ count: number; resetAt: number }>;
+  /** {@link SharedState.increment} without a promise, for state that can answer at once (in-process memory). */
+  incrementNow?(key: string, ttlMs: number): { count: number; resetAt: number };
   /** The counter's value now (0 when absent or expired) and when its window ends. */
   peek(key: string): Promise<{ count: number; resetAt: number }>;
   /** The same without a promise, for state that can answer at once (in-process memory). */
