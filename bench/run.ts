@@ -98,7 +98,7 @@ for (const name of names) {
             ? `${pct(facts.serverCpu.value)} / ${pct(facts.serverCpu.baseline)}${facts.counts ? '' : ' (< 95 %: not saturated, does not count)'}${facts.busyMachine ? ' (busy machine)' : ''}`
             : '',
           facts.cpuPerRequest
-            ? `${facts.cpuPerRequest.value} / ${facts.cpuPerRequest.baseline} (${facts.cpuPerRequest.ratio.toFixed(2)})`
+            ? `${facts.cpuPerRequest.value} / ${facts.cpuPerRequest.baseline} (${facts.cpuPerRequest.ratio.toFixed(2)}${facts.cpuPerRequest.paired === undefined ? '' : `; paired ${facts.cpuPerRequest.paired.toFixed(2)}`})`
             : '',
           r.goal ?? '',
           r.met === undefined ? '' : r.met ? 'yes' : 'NO',

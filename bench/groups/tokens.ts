@@ -2,7 +2,7 @@ import { signAppToken } from '@payauth/core';
 import type { DemoCredentials } from '@payauth/server';
 import { cpuUse, SATURATED } from '../lib/cpu.ts';
 import { ROOT, runPinned, startPinned } from '../lib/processes.ts';
-import { compareSaturated, type Measured, measureSaturated } from '../lib/saturation.ts';
+import { compareSaturated, type Measured, measureSaturated, pairedRatio } from '../lib/saturation.ts';
 import { median, ratio } from '../lib/stats.ts';
 import { ensureWrk } from '../lib/wrk.ts';
 import type { Row } from './crypto.ts';
@@ -94,6 +94,7 @@ export async function runTokens(): Promise<Row[]> {
         rate: median(results[name]!.map((r) => r.tokensPerSecond)),
         busy: median(results[name]!.map((r) => r.busy)),
         cpu: median(results[name]!.map((r) => r.microsecondsPerRequest)),
+        cpuSamples: results[name]!.map((r) => r.microsecondsPerRequest),
         samples: results[name]!.map((r) => Math.round(r.tokensPerSecond)),
       });
       const ours = summary('payauth');
@@ -120,6 +121,7 @@ export async function runTokens(): Promise<Row[]> {
             value: Math.round(ours.cpu),
             baseline: Math.round(other.cpu),
             ratio: ratio(other.cpu, ours.cpu),
+            paired: pairedRatio(ours.cpuSamples, other.cpuSamples),
           },
           counts,
         } as Row);

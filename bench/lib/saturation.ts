@@ -56,8 +56,12 @@ export async function measureSaturated(
 export interface SaturatedFacts {
   /** Median busy share of the server's core: candidate, baseline. */
   readonly serverCpu: { value: number; baseline: number };
-  /** Server CPU µs per request, medians: candidate, baseline; and baseline µs ÷ candidate µs. */
-  readonly cpuPerRequest: { value: number; baseline: number; ratio: number };
+  /**
+   * Server CPU µs per request, medians: candidate, baseline; and baseline µs ÷ candidate µs. `paired`: the median of
+   * each run's own ratio (run i of the candidate beside run i of the baseline, taken seconds apart in the same
+   * interleaved round), which a host whose speed drifts over minutes moves far less than the ratio of the medians.
+   */
+  readonly cpuPerRequest: { value: number; baseline: number; ratio: number; paired?: number };
   /** Whether both medians had the server ≥ 95 % of its core (only then does the req/s ratio count). */
   readonly counts: boolean;
   /** Whether other processes used more than BUSY_MACHINE cores during any of these runs. */
@@ -96,13 +100,27 @@ export function compareSaturated(
       baseline: baseline.map((m) => Math.round(m.requestsPerSecond)),
     },
     serverCpu: { value: round(busy), baseline: round(baseBusy) },
-    cpuPerRequest: { value: round(cpu, 1), baseline: round(baseCpu, 1), ratio: ratio(baseCpu, cpu) },
+    cpuPerRequest: {
+      value: round(cpu, 1),
+      baseline: round(baseCpu, 1),
+      ratio: ratio(baseCpu, cpu),
+      paired: pairedRatio(
+        candidate.map((m) => m.microsecondsPerRequest),
+        baseline.map((m) => m.microsecondsPerRequest),
+      ),
+    },
     counts,
     busyMachine: all.some((m) => m.otherCores > BUSY_MACHINE),
     loadBefore: all.map((m) => round(m.loadBefore)),
     otherCores: all.map((m) => round(m.otherCores)),
     socketErrors: all.reduce((sum, m) => sum + m.errors, 0),
   };
+}
+
+/** The median over runs of baseline ÷ candidate, run by run (the runs were interleaved: pair i was taken together). */
+export function pairedRatio(candidate: readonly number[], baseline: readonly number[]): number {
+  const pairs = Math.min(candidate.length, baseline.length);
+  return ratio(median(Array.from({ length: pairs }, (_, i) => baseline[i]! / candidate[i]!)), 1);
 }
 
 function round(value: number, digits = 2): number {

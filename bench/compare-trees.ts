@@ -1,0 +1,119 @@
+// Two checkouts of payauth in one process: the hmac (or Bearer) guard of each, called in a loop, in interleaved
+// samples, so that a host whose speed drifts from minute to minute slows both alike. What a change to a guard's code
+// is worth per call, without HTTP (the guards group measures it inside a server, where the noise is larger than the
+// gain of most single changes).
+//
+// Usage: node --conditions=payauth-source bench/compare-trees.ts <other checkout> [samples]
+//   GUARD=api-key for the Bearer guard (default hmac). The other checkout needs its own node_modules/@payauth links
+//   (`npm install` there, or links to its packages/*): its server must import its own core.
+//   e.g. git worktree add /tmp/base HEAD~1 && (cd /tmp/base && npm install) && node … bench/compare-trees.ts /tmp/base
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { median } from './lib/stats.ts';
+
+const CALLS = 100_000;
+const BATCH = 10_000;
+
+/** Mean µs per call of `work`, yielding between batches (the credential cache is refreshed by a timer). */
+async function microsecondsPerCall(work: (index: number) => void): Promise<number> {
+  let spent = 0n;
+  for (let start = 0; start < CALLS; start += BATCH) {
+    const began = process.hrtime.bigint();
+    for (let index = start; index < start + BATCH; index++) work(index);
+    spent += process.hrtime.bigint() - began;
+    await new Promise((done) => setImmediate(done));
+  }
+  return Number(spent) / 1000 / CALLS;
+}
+
+interface Tree {
+  readonly call: (index: number) => void;
+  close(): Promise<void>;
+}
+
+/** One checkout's guard on a demo instance, with 2,000 distinct requests shaped as wrk sends them. */
+async function load(root: string, mechanism: 'hmac' | 'api-key'): Promise<Tree> {
+  const core = await import(join(root, 'packages/core/src/index.ts'));
+  const server = await import(join(root, 'packages/server/src/index.ts'));
+  const { GuardRequest } = await import(join(root, 'packages/server/src/http/guard-request.ts'));
+  const { headersFromRaw } = await import(join(root, 'packages/server/src/http/headers.ts'));
+  const directory = mkdtempSync(join(tmpdir(), 'payauth-trees-'));
+  const payauth = await server.createPayauth({
+    store: ':memory:',
+    issuer: 'http://127.0.0.1:18199',
+    demo: true,
+    demoDirectory: directory,
+    hints: false,
+    logger: false,
+  });
+  const demo = payauth.demo;
+  const now = Date.now();
+  let authorization = (index: number): string =>
+    core.formatHmacHeader({
+      accessKey: demo.hmac.accessKey,
+      secretKey: demo.hmac.secretKey,
+      timestamp: now - index,
+    });
+  if (mechanism === 'api-key') {
+    const route = payauth.routes.find((candidate: { path: string }) => candidate.path === '/business/auth');
+    const issued = await route.handle({
+      method: 'POST',
+      path: '/business/auth',
+      headers: { 'content-type': 'application/json' },
+      query: {},
+      address: '127.0.0.1',
+      requestId: 'AAAAAAAAAAAAAAAA',
+      body: JSON.stringify({ apiKey: demo['api-key'].apiKey, apiSecret: demo['api-key'].apiSecret }),
+    });
+    const bearer = `Bearer ${JSON.parse(issued.body).accessToken}`;
+    authorization = () => bearer;
+  }
+  const raw = Array.from({ length: 2000 }, (_, index) => [
+    'Host',
+    '127.0.0.1:18199',
+    'Authorization',
+    authorization(index),
+    'User-Agent',
+    'wrk',
+  ]);
+  const guard = payauth.guard(mechanism);
+  const request = (headers: readonly string[]) =>
+    new GuardRequest('GET', headersFromRaw(headers), '/bench', '127.0.0.1');
+  // Warm-up: the first calls load the credential (and verify the token); then everything is cached.
+  for (let index = 0; index < 2000; index++) await guard(request(raw[index]!));
+  return {
+    call: (index) => {
+      const result = guard(request(raw[index % 2000]!));
+      if (result instanceof Promise || !result.ok) throw new Error(`${root}: refused or not synchronous`);
+    },
+    close: async () => {
+      await payauth.close();
+      rmSync(directory, { recursive: true, force: true });
+    },
+  };
+}
+
+const [other, samplesText] = process.argv.slice(2);
+if (other === undefined) {
+  console.error('usage: node --conditions=payauth-source bench/compare-trees.ts <other checkout> [samples]');
+  process.exit(2);
+}
+const mechanism = process.env.GUARD === 'api-key' ? 'api-key' : 'hmac';
+const trees: Record<string, Tree> = {
+  [resolve(other)]: await load(resolve(other), mechanism),
+  [resolve(import.meta.dirname, '..')]: await load(resolve(import.meta.dirname, '..'), mechanism),
+};
+const samples: Record<string, number[]> = Object.fromEntries(Object.keys(trees).map((root) => [root, []]));
+for (let sample = 0; sample < Number(samplesText ?? 12); sample++) {
+  for (const [root, tree] of Object.entries(trees)) samples[root]!.push(await microsecondsPerCall(tree.call));
+}
+const [first, second] = Object.keys(trees) as [string, string];
+const pairs = samples[first]!.map((value, index) => samples[second]![index]! / value);
+console.log(`${mechanism} guard, µs per call (${CALLS.toLocaleString('en')} calls a sample, interleaved):`);
+for (const root of [first, second]) {
+  const sorted = [...samples[root]!].sort((a, b) => a - b);
+  console.log(`  ${root}: min ${sorted[0]!.toFixed(2)}, median ${median(sorted).toFixed(2)}`);
+}
+console.log(`  this checkout ÷ the other, median of the samples' own ratios: ${median(pairs).toFixed(2)}`);
+for (const tree of Object.values(trees)) await tree.close();
