@@ -1,3 +1,4 @@
+import { hash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { StoreUnavailableError } from '../store/errors.ts';
 import type { BudgetCounter, Reservation, SharedState } from './types.ts';
@@ -46,6 +47,23 @@ for i = 1, #KEYS do
 end
 return 0`;
 
+/** A Lua script and its SHA-1, the name Redis keeps it under once it has run (`SCRIPT LOAD`, or a first `EVAL`). */
+interface LuaScript {
+  readonly source: string;
+  readonly sha: string;
+}
+
+const script = (source: string): LuaScript => ({ source, sha: hash('sha1', source, 'hex') });
+const SCRIPTS = {
+  increment: script(INCREMENT),
+  peek: script(PEEK),
+  reserve: script(RESERVE),
+  release: script(RELEASE),
+} as const;
+
+/** True for Redis's answer to an `EVALSHA` of a script it does not hold (after a restart or a `SCRIPT FLUSH`). */
+const isNoScript = (error: unknown) => error instanceof Error && error.message.startsWith('NOSCRIPT');
+
 /**
  * Shared state on Redis, for several instances. The caller passes its own client (ioredis), configured to fail fast
  * when Redis is down (`enableOfflineQueue: false`, a `commandTimeout`), so that requests that need the state get a
@@ -55,6 +73,9 @@ return 0`;
  * - `increment`: INCR + PEXPIRE (on the first increment) + PTTL in one Lua script.
  * - `reserve`: check every budget counter and count them all (or none) in one Lua script; `release`: DECR.
  * - `publishChange`/`onChange`: PUBLISH/SUBSCRIBE on `<prefix>changes`.
+ *
+ * Scripts are sent by their SHA-1 (`EVALSHA`, a few bytes and no hashing on Redis's side), and in full only when Redis
+ * answers `NOSCRIPT` (a restarted or flushed server): the full `EVAL` then loads it for the next calls.
  *
  * @example
  * ```ts
@@ -73,6 +94,16 @@ export class RedisSharedState implements SharedState {
     this.#prefix = options.prefix ?? 'payauth:';
     this.#now = options.now ?? Date.now;
     this.#redis.on('error', () => {});
+  }
+
+  /** Runs a script by its SHA-1, or by its source when Redis does not hold it yet. */
+  async #evaluate(script: LuaScript, keys: number, ...args: Array<string | number>): Promise<unknown> {
+    try {
+      return await this.#redis.evalsha(script.sha, keys, ...args);
+    } catch (error) {
+      if (!isNoScript(error)) throw error;
+      return await this.#redis.eval(script.source, keys, ...args);
+    }
   }
 
   async #run<T>(work: () => Promise<T>): Promise<T> {
@@ -98,8 +129,8 @@ export class RedisSharedState implements SharedState {
 
   increment(key: string, ttlMs: number): Promise<{ count: number; resetAt: number }> {
     return this.#run(async () => {
-      const [count, ttl] = (await this.#redis.eval(
-        INCREMENT,
+      const [count, ttl] = (await this.#evaluate(
+        SCRIPTS.increment,
         1,
         `${this.#prefix}count:${key}`,
         Math.max(1, Math.ceil(ttlMs)),
@@ -110,7 +141,7 @@ export class RedisSharedState implements SharedState {
 
   peek(key: string): Promise<{ count: number; resetAt: number }> {
     return this.#run(async () => {
-      const [count, ttl] = (await this.#redis.eval(PEEK, 1, `${this.#prefix}count:${key}`)) as [
+      const [count, ttl] = (await this.#evaluate(SCRIPTS.peek, 1, `${this.#prefix}count:${key}`)) as [
         number,
         number,
       ];
@@ -125,8 +156,8 @@ export class RedisSharedState implements SharedState {
       const exemptions = counters.map((c, i) =>
         c.exemptWhile === undefined ? keys[i]! : `${this.#prefix}count:${c.exemptWhile}`,
       );
-      const answer = (await this.#redis.eval(
-        RESERVE,
+      const answer = (await this.#evaluate(
+        SCRIPTS.reserve,
         2 * n,
         ...keys,
         ...exemptions,
@@ -143,7 +174,7 @@ export class RedisSharedState implements SharedState {
   release(keys: readonly string[]): Promise<void> {
     if (keys.length === 0) return Promise.resolve();
     return this.#run(async () => {
-      await this.#redis.eval(RELEASE, keys.length, ...keys.map((key) => `${this.#prefix}count:${key}`));
+      await this.#evaluate(SCRIPTS.release, keys.length, ...keys.map((key) => `${this.#prefix}count:${key}`));
     });
   }
 
