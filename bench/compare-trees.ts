@@ -10,22 +10,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { median } from './lib/stats.ts';
+import { median, microsecondsPerCall } from './lib/stats.ts';
 
 const CALLS = 100_000;
-const BATCH = 10_000;
-
-/** Mean µs per call of `work`, yielding between batches (the credential cache is refreshed by a timer). */
-async function microsecondsPerCall(work: (index: number) => void): Promise<number> {
-  let spent = 0n;
-  for (let start = 0; start < CALLS; start += BATCH) {
-    const began = process.hrtime.bigint();
-    for (let index = start; index < start + BATCH; index++) work(index);
-    spent += process.hrtime.bigint() - began;
-    await new Promise((done) => setImmediate(done));
-  }
-  return Number(spent) / 1000 / CALLS;
-}
 
 interface Tree {
   readonly call: (index: number) => void;
@@ -106,7 +93,8 @@ const trees: Record<string, Tree> = {
 };
 const samples: Record<string, number[]> = Object.fromEntries(Object.keys(trees).map((root) => [root, []]));
 for (let sample = 0; sample < Number(samplesText ?? 12); sample++) {
-  for (const [root, tree] of Object.entries(trees)) samples[root]!.push(await microsecondsPerCall(tree.call));
+  for (const [root, tree] of Object.entries(trees))
+    samples[root]!.push(await microsecondsPerCall(tree.call, CALLS));
 }
 const [first, second] = Object.keys(trees) as [string, string];
 const pairs = samples[first]!.map((value, index) => samples[second]![index]! / value);

@@ -9,27 +9,11 @@ import { formatHmacHeader } from '@payauth/core';
 import { createPayauth } from '@payauth/server';
 import { GuardRequest } from '../../packages/server/src/http/guard-request.ts';
 import { headersFromRaw } from '../../packages/server/src/http/headers.ts';
-import { median, ratio } from '../lib/stats.ts';
+import { median, microsecondsPerCall, ratio } from '../lib/stats.ts';
 import { createLimits, limitKeysOf } from '../servers/limits.ts';
 import type { Row } from './crypto.ts';
 
 const CALLS = 200_000;
-const BATCH = 10_000;
-
-/**
- * Mean µs per call of `work`, in batches with a turn of the event loop between them (the credential cache is
- * refreshed by a timer: a loop that never yields would see it go stale and fall back to the store).
- */
-async function microsecondsPerCall(work: (index: number) => unknown): Promise<number> {
-  let spent = 0n;
-  for (let start = 0; start < CALLS; start += BATCH) {
-    const began = process.hrtime.bigint();
-    for (let index = start; index < start + BATCH; index++) work(index);
-    spent += process.hrtime.bigint() - began;
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-  return Number(spent) / 1000 / CALLS;
-}
 
 /** hmac and Bearer guards ÷ their limits, in a loop: medians of 5 interleaved samples of 200,000 calls. */
 export async function runLoop(): Promise<Row[]> {
@@ -95,7 +79,7 @@ export async function runLoop(): Promise<Row[]> {
     );
     for (let round = 0; round < 5; round++) {
       for (const [name, work] of Object.entries(variants))
-        samples[name]!.push(await microsecondsPerCall(work));
+        samples[name]!.push(await microsecondsPerCall(work, CALLS));
     }
     const us = (name: string) => median(samples[name]!);
     for (const name of Object.keys(variants)) console.error(`  ${name}: ${us(name).toFixed(2)} µs per call`);

@@ -128,12 +128,7 @@ export function createHmacGuard(
   }
 
   function admit(request: AuthRequest, header: HmacHeader, credential: ResolvedCredential): GuardResult {
-    const principal = {
-      mechanism: 'hmac',
-      credentialId: credential.record.id,
-      partnerId: credential.record.partnerId,
-      publicId: header.accessKey,
-    } as const;
+    const principal = principalOf(header, credential);
     auditSuccess(context, request, principal);
     return { ok: true, principal };
   }
@@ -162,12 +157,7 @@ export function createHmacGuard(
       return refuse(request, value, credential, facts, failure);
     }
     context.budget.passed(check);
-    const principal = {
-      mechanism: 'hmac',
-      credentialId: credential.record.id,
-      partnerId: credential.record.partnerId,
-      publicId: header.accessKey,
-    } as const;
+    const principal = principalOf(header, credential);
     context.audit.recordSuccess(
       now,
       'hmac',
@@ -212,6 +202,16 @@ export function createHmacGuard(
       ? resolved.then((credential) => verify(request, value, header, facts, credential))
       : verify(request, value, header, facts, resolved);
   }
+}
+
+/** Who an accepted header authenticates. */
+function principalOf(header: HmacHeader, credential: ResolvedCredential) {
+  return {
+    mechanism: 'hmac',
+    credentialId: credential.record.id,
+    partnerId: credential.record.partnerId,
+    publicId: header.accessKey,
+  } as const;
 }
 
 /**
