@@ -10,6 +10,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { demoBearer, hmacRequests, POOL_SIZE, rawRequest } from './lib/guard-requests.ts';
 import { median, microsecondsPerCall } from './lib/stats.ts';
 
 const CALLS = 100_000;
@@ -34,44 +35,18 @@ async function load(root: string, mechanism: 'hmac' | 'api-key'): Promise<Tree> 
     hints: false,
     logger: false,
   });
-  const demo = payauth.demo;
-  const now = Date.now();
-  let authorization = (index: number): string =>
-    core.formatHmacHeader({
-      accessKey: demo.hmac.accessKey,
-      secretKey: demo.hmac.secretKey,
-      timestamp: now - index,
-    });
-  if (mechanism === 'api-key') {
-    const route = payauth.routes.find((candidate: { path: string }) => candidate.path === '/business/auth');
-    const issued = await route.handle({
-      method: 'POST',
-      path: '/business/auth',
-      headers: { 'content-type': 'application/json' },
-      query: {},
-      address: '127.0.0.1',
-      requestId: 'AAAAAAAAAAAAAAAA',
-      body: JSON.stringify({ apiKey: demo['api-key'].apiKey, apiSecret: demo['api-key'].apiSecret }),
-    });
-    const bearer = `Bearer ${JSON.parse(issued.body).accessToken}`;
-    authorization = () => bearer;
-  }
-  const raw = Array.from({ length: 2000 }, (_, index) => [
-    'Host',
-    '127.0.0.1:18199',
-    'Authorization',
-    authorization(index),
-    'User-Agent',
-    'wrk',
-  ]);
+  const raw: string[][] =
+    mechanism === 'api-key'
+      ? new Array(POOL_SIZE).fill(rawRequest(await demoBearer(payauth)))
+      : hmacRequests(core.formatHmacHeader, payauth.demo.hmac);
   const guard = payauth.guard(mechanism);
   const request = (headers: readonly string[]) =>
     new GuardRequest('GET', headersFromRaw(headers), '/bench', '127.0.0.1');
   // Warm-up: the first calls load the credential (and verify the token); then everything is cached.
-  for (let index = 0; index < 2000; index++) await guard(request(raw[index]!));
+  for (let index = 0; index < POOL_SIZE; index++) await guard(request(raw[index]!));
   return {
     call: (index) => {
-      const result = guard(request(raw[index % 2000]!));
+      const result = guard(request(raw[index % POOL_SIZE]!));
       if (result instanceof Promise || !result.ok) throw new Error(`${root}: refused or not synchronous`);
     },
     close: async () => {

@@ -9,6 +9,7 @@ import { formatHmacHeader } from '@payauth/core';
 import { createPayauth } from '@payauth/server';
 import { GuardRequest } from '../../packages/server/src/http/guard-request.ts';
 import { headersFromRaw } from '../../packages/server/src/http/headers.ts';
+import { demoBearer, hmacRequests, rawRequest } from '../lib/guard-requests.ts';
 import { median, microsecondsPerCall, ratio } from '../lib/stats.ts';
 import { createLimits, limitKeysOf } from '../servers/limits.ts';
 import type { Row } from './crypto.ts';
@@ -28,37 +29,15 @@ export async function runLoop(): Promise<Row[]> {
   });
   try {
     const demo = payauth.demo!;
-    const now = Date.now();
     // The same shapes wrk sends: a pool of 2,000 distinct signed headers, three headers per request.
-    const raw = Array.from({ length: 2000 }, (_, index) => [
-      'Host',
-      '127.0.0.1:18199',
-      'Authorization',
-      formatHmacHeader({
-        accessKey: demo.hmac.accessKey,
-        secretKey: demo.hmac.secretKey,
-        timestamp: now - index,
-      }),
-      'User-Agent',
-      'wrk',
-    ]);
-    const apiKeyRoute = payauth.routes.find((route) => route.path === '/business/auth')!;
-    const issued = await apiKeyRoute.handle({
-      method: 'POST',
-      path: '/business/auth',
-      headers: { 'content-type': 'application/json' },
-      query: {},
-      address: '127.0.0.1',
-      requestId: 'AAAAAAAAAAAAAAAA',
-      body: JSON.stringify({ apiKey: demo['api-key'].apiKey, apiSecret: demo['api-key'].apiSecret }),
-    });
-    const bearer = `Bearer ${JSON.parse(issued.body).accessToken as string}`;
+    const raw = hmacRequests(formatHmacHeader, demo.hmac);
+    const bearer = await demoBearer(payauth);
     const limits = createLimits(limitKeysOf(payauth));
     const hmac = payauth.guard('hmac');
     const apiKey = payauth.guard('api-key');
     const request = (headers: readonly string[]) =>
       new GuardRequest('GET', headersFromRaw(headers), '/bench', '127.0.0.1');
-    const bearerRaw = ['Host', '127.0.0.1:18199', 'Authorization', bearer, 'User-Agent', 'wrk'];
+    const bearerRaw = rawRequest(bearer);
     const accepted = (result: unknown) => {
       if (result instanceof Promise || !(result as { ok: boolean }).ok) throw new Error('loop: refused');
     };

@@ -36,7 +36,9 @@ export function mountStepRoutes(
         return;
       }
       const header = parseHmacHeader(value);
-      const decision = level >= 4 ? payauth.budget.reserve(guarded.address, header.accessKey) : undefined;
+      // The budget as the guard takes it on this path since round 5: a check, then `passed` (round 4's step table
+      // was measured with the reservation and its give-back that it replaced).
+      const check = level >= 4 ? payauth.budget.checkNow(guarded.address, header.accessKey) : undefined;
       const credential = level >= 2 ? payauth.resolver.resolve('hmac', header.accessKey) : undefined;
       const now = Date.now();
       if (level >= 3 && credential && !(credential instanceof Promise)) {
@@ -45,8 +47,7 @@ export function mountStepRoutes(
         refuse();
         return;
       }
-      if (decision && !(decision instanceof Promise) && 'ticket' in decision && decision.ticket)
-        payauth.budget.succeed(decision.ticket);
+      if (check !== undefined && typeof check !== 'number') payauth.budget.passed(check);
       if (level >= 5 && credential && !(credential instanceof Promise))
         payauth.audit.recordSuccess(
           now,

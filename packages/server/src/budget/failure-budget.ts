@@ -245,21 +245,15 @@ export class FailureBudget {
 
   /**
    * Seconds to wait when the address (or the id) is over budget; undefined when within — a check without counting,
-   * for routes whose verification cannot be guessed (Bearer tokens). Answers without a promise when it can.
+   * for routes whose verification cannot be guessed (Bearer tokens). Answers without a promise when the state can
+   * ({@link checkNow}).
    */
   check(address: string, publicId?: string): number | undefined | Promise<number | undefined> {
-    const { counters } = this.#plan(address, publicId);
-    const state = this.#state;
-    if (state.peekNow) {
-      let resetAt = 0;
-      for (const counter of counters) {
-        if (counter.exemptWhile !== undefined && state.peekNow(counter.exemptWhile).count > 0) continue;
-        const { count, resetAt: end } = state.peekNow(counter.key);
-        if (count >= counter.limit) resetAt = Math.max(resetAt, end);
-      }
-      return resetAt > 0 ? this.#retryAfter(resetAt) : undefined;
-    }
-    return this.#checkAsync(counters).catch((error) => this.#unavailable(error));
+    const checked = this.checkNow(address, publicId);
+    if (checked !== undefined) return typeof checked === 'number' ? checked : undefined;
+    return this.#checkAsync(this.#plan(address, publicId).counters).catch((error) =>
+      this.#unavailable(error),
+    );
   }
 
   async #checkAsync(counters: readonly BudgetCounter[]): Promise<number | undefined> {

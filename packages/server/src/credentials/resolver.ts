@@ -161,7 +161,7 @@ export class CredentialResolver {
    */
   cached(mechanism: Mechanism, publicId: string): ResolvedCredential | null | undefined {
     const cached = this.#cache[mechanism]?.get(publicId);
-    return cached !== undefined && Date.now() - this.#lastPollAt <= this.#maxStaleMs ? cached : undefined;
+    return cached !== undefined && this.#fresh() ? cached : undefined;
   }
 
   /** The credential of `mechanism` with this public id, from the cache or the store; undefined when unknown. */
@@ -173,8 +173,8 @@ export class CredentialResolver {
     if (!isValidPublicId(publicId)) return undefined;
     const cache = this.#cache[mechanism] as Map<string, ResolvedCredential | null> | undefined;
     if (cache === undefined) return undefined;
-    const cached = this.cached(mechanism, publicId);
-    if (cached !== undefined) return cached ?? undefined;
+    const cached = cache.get(publicId);
+    if (cached !== undefined && this.#fresh()) return cached ?? undefined;
     const key = `${mechanism}\u0000${publicId}`;
     let pending = this.#pending.get(key);
     if (!pending) {
@@ -228,7 +228,7 @@ export class CredentialResolver {
   /** Resolves by internal id (bearer tokens carry it as `sub`); synchronous when cached. */
   resolveById(id: string): ResolvedCredential | undefined | Promise<ResolvedCredential | undefined> {
     const cached = this.#cache.id.get(id);
-    if (cached !== undefined && Date.now() - this.#lastPollAt <= this.#maxStaleMs) return cached ?? undefined;
+    if (cached !== undefined && this.#fresh()) return cached ?? undefined;
     return this.#loadById(id);
   }
 
@@ -241,6 +241,11 @@ export class CredentialResolver {
       this.#cache.id.set(id, resolved ?? null);
     }
     return resolved;
+  }
+
+  /** True while the cache may answer: a poll succeeded within `maxStaleMs`. */
+  #fresh(): boolean {
+    return Date.now() - this.#lastPollAt <= this.#maxStaleMs;
   }
 
   /** Keeps the cache within `maxEntries` (all maps together): past it, it starts again. */
