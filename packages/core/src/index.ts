@@ -18,6 +18,7 @@ export * from './errors/errors.ts';
 export * from './errors/responses.ts';
 export * from './hmac/hmac.ts';
 export * from './ids.ts';
+export * from './mechanisms.ts';
 export * from './private-key-jwt/assertion.ts';
 export * from './private-key-jwt/thumbprints.ts';
 export * from './redact.ts';
