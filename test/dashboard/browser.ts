@@ -1,13 +1,18 @@
 import { existsSync } from 'node:fs';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { requireService } from '../support/services.ts';
 
-/** Debian's chromium (`apt-get install chromium`; `.ci/run` installs it when missing). */
-export const CHROMIUM = '/usr/bin/chromium';
+/** Debian's chromium (`apt-get install chromium`; `.ci/run` installs it when missing), or `PAYAUTH_TEST_CHROMIUM`. */
+export const CHROMIUM = process.env.PAYAUTH_TEST_CHROMIUM ?? '/usr/bin/chromium';
 
-/** Why the browser tests cannot run here, or undefined when they can. */
+/**
+ * Why the browser tests cannot run here (they skip, saying so), or undefined when they can. Under CI a missing
+ * chromium throws instead, so the suites importing this fail (test/support/services.ts, `requireService`).
+ */
 export const browserMissing: string | undefined = existsSync(CHROMIUM)
   ? undefined
   : `${CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium) to run the dashboard's browser tests`;
+requireService("the dashboard's browser tests", browserMissing);
 
 /** Starts headless chromium with no network of its own (no sync, no updates, no QUIC). */
 export function launchBrowser(): Promise<Browser> {

@@ -9,19 +9,12 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requestEmoneyToken } from '../support/peers.ts';
 import { type CliProcess, freePort, startPayauth, waitForOutput } from '../support/servers.ts';
-import {
-  CuttableProxy,
-  createDatabase,
-  postgresReachable,
-  REDIS_URL,
-  redisReachable,
-} from '../support/services.ts';
+import { CuttableProxy, createDatabase, needPostgres, needRedis, REDIS_URL } from '../support/services.ts';
 
 // PostgreSQL and Redis "go down" behind TCP proxies while requests keep coming, then come back. Every request in
 // between gets a documented answer (200, 401, or 503 with Retry-After in the route's shape), never a 500 and never a
 // wrong 200, and service resumes by itself.
-const ready = (await postgresReachable()) && (await redisReachable());
-if (!ready) console.warn('[skip] fault suite: PostgreSQL or Redis is not reachable (.ci/run starts them)');
+const ready = (await needPostgres('fault suite')) && (await needRedis('fault suite'));
 
 describe.skipIf(!ready)('faults: PostgreSQL or Redis unreachable during load', () => {
   const directory = mkdtempSync(join(tmpdir(), 'payauth-faults-'));

@@ -3,13 +3,12 @@ import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, startTestServer, type TestServer } from '../support/servers.ts';
-import { REDIS_URL, redisReachable } from '../support/services.ts';
+import { needRedis, REDIS_URL } from '../support/services.ts';
 
 // Eight client processes share one credential through a Redis token store: cold, exactly one token request; after
 // the token expires, exactly one more. Counted at the server.
 const run = promisify(execFile);
-const ready = await redisReachable();
-if (!ready) console.warn('[skip] fleet suite: Redis is not reachable (.ci/run starts it)');
+const ready = await needRedis('fleet suite');
 
 describe.skipIf(!ready)('a fleet of 8 processes sharing a Redis token store', () => {
   let t: TestServer;

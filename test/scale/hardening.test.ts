@@ -8,13 +8,12 @@ import { createPayauthServer, type PayauthServer } from '@payauth/server/standal
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startPayauth, waitForOutput } from '../support/servers.ts';
-import { createDatabase, postgresReachable, REDIS_URL, redisReachable } from '../support/services.ts';
+import { createDatabase, needPostgres, needRedis, REDIS_URL } from '../support/services.ts';
 
 // Issue 12 on the scale-out stores: an id PostgreSQL cannot hold, an audit row it refuses, and the failure budget's
 // race on Redis.
-const postgres = await postgresReachable();
-const redis = await redisReachable();
-if (!postgres || !redis) console.warn('[skip] hardening scale suite: PostgreSQL or Redis is not reachable');
+const postgres = await needPostgres('hardening scale suite (PostgreSQL ids and audit)');
+const redis = await needRedis('hardening scale suite (Redis failure budget)');
 
 const json = { 'Content-Type': 'application/json' };
 

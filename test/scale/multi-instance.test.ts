@@ -8,13 +8,11 @@ import type { DemoCredentials } from '@payauth/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requestEmoneyToken } from '../support/peers.ts';
 import { type CliProcess, freePort, runPayauth, startPayauth, waitForOutput } from '../support/servers.ts';
-import { createDatabase, postgresReachable, REDIS_URL, redisReachable } from '../support/services.ts';
+import { createDatabase, needPostgres, needRedis, REDIS_URL } from '../support/services.ts';
 
 // Three `payauth serve` processes on loopback sharing one PostgreSQL database and one Redis, behind one public URL
 // (--issuer), as behind a load balancer.
-const ready = (await postgresReachable()) && (await redisReachable());
-if (!ready)
-  console.warn('[skip] multi-instance suite: PostgreSQL or Redis is not reachable (.ci/run starts them)');
+const ready = (await needPostgres('multi-instance suite')) && (await needRedis('multi-instance suite'));
 
 describe.skipIf(!ready)('several instances sharing PostgreSQL and Redis', () => {
   const masterKey = randomBytes(32).toString('base64');

@@ -8,21 +8,51 @@ export const POSTGRES_URL =
   process.env.PAYAUTH_TEST_POSTGRES ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 export const REDIS_URL = process.env.PAYAUTH_TEST_REDIS ?? 'redis://127.0.0.1:6379';
 
-/** True when PostgreSQL answers. */
-export async function postgresReachable(): Promise<boolean> {
+/**
+ * Whether this run is CI's: `CI` set to anything but `false` or `0`, as GitHub Actions and `.ci/run` set it. There a
+ * suite whose service is missing fails instead of skipping, so a green run means the suite ran.
+ */
+export const IN_CI = !['', 'false', '0'].includes(process.env.CI ?? '');
+
+/**
+ * Decides whether a suite that needs a service runs. `missing` says why the service cannot be used, or is undefined
+ * when it can. Outside CI a missing service skips the suite and says so on stderr; under CI it throws, which fails
+ * the test file at collection instead of letting it pass having run nothing.
+ *
+ * @returns true when the suite can run (`describe.skipIf(!available)`).
+ */
+export function requireService(suite: string, missing: string | undefined): boolean {
+  if (missing === undefined) return true;
+  if (IN_CI) {
+    throw new Error(
+      `${suite}: ${missing}. Under CI=${process.env.CI} a suite whose service is missing fails instead of ` +
+        'skipping: .ci/run installs and starts the services (.ci/services) and chromium.',
+    );
+  }
+  console.warn(`[skip] ${suite}: ${missing} (under CI=true this fails)`);
+  return false;
+}
+
+/** A service URL without its user and password, for messages. */
+function shown(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, '//');
+}
+
+/** Why PostgreSQL cannot be used at {@link POSTGRES_URL}, or undefined when it answers. */
+async function postgresProblem(): Promise<string | undefined> {
   const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 1500 });
   client.on('error', () => {});
   try {
     await client.connect();
     await client.end();
-    return true;
-  } catch {
-    return false;
+    return undefined;
+  } catch (error) {
+    return `PostgreSQL does not answer at ${shown(POSTGRES_URL)} (${describeError(error)})`;
   }
 }
 
-/** True when Redis answers. */
-export async function redisReachable(): Promise<boolean> {
+/** Why Redis cannot be used at {@link REDIS_URL}, or undefined when it answers. */
+async function redisProblem(): Promise<string | undefined> {
   const probe = new Redis(REDIS_URL, {
     lazyConnect: true,
     enableOfflineQueue: false,
@@ -33,12 +63,38 @@ export async function redisReachable(): Promise<boolean> {
   try {
     await probe.connect();
     await probe.ping();
-    return true;
-  } catch {
-    return false;
+    return undefined;
+  } catch (error) {
+    return `Redis does not answer at ${shown(REDIS_URL)} (${describeError(error)})`;
   } finally {
     probe.disconnect();
   }
+}
+
+function describeError(error: unknown): string {
+  const code = (error as { code?: unknown })?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  return typeof code === 'string' && !message.includes(code) ? `${code}: ${message}` : message;
+}
+
+/** True when PostgreSQL answers. */
+export async function postgresReachable(): Promise<boolean> {
+  return (await postgresProblem()) === undefined;
+}
+
+/** True when Redis answers. */
+export async function redisReachable(): Promise<boolean> {
+  return (await redisProblem()) === undefined;
+}
+
+/** True when PostgreSQL answers; when it does not, skips `suite` with a note, or fails it under CI ({@link requireService}). */
+export async function needPostgres(suite: string): Promise<boolean> {
+  return requireService(suite, await postgresProblem());
+}
+
+/** True when Redis answers; when it does not, skips `suite` with a note, or fails it under CI ({@link requireService}). */
+export async function needRedis(suite: string): Promise<boolean> {
+  return requireService(suite, await redisProblem());
 }
 
 /** A fresh database for one suite; `drop()` removes it. */

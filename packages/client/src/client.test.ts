@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { errorOf } from '../../../test/support/code-of.ts';
 import { apiKey } from './auth/api-key.ts';
 import { hmac } from './auth/hmac.ts';
 import { createClient } from './client.ts';
@@ -37,12 +38,9 @@ describe('createClient', () => {
     expect(() => hmac({ accessKey: 'a:b', secretKey: 's' })).toThrow(/accessKey/);
     expect(() => hmac({ accessKey: 'k', secretKey: '' })).toThrow(/secretKey/);
     expect(() => apiKey({ apiKey: 'k', apiSecret: 's', renewMarginMs: -5 })).toThrow(/renewMarginMs/);
-    try {
-      hmac({ accessKey: '', secretKey: 's' });
-    } catch (error) {
-      expect(error).toBeInstanceOf(TypeError);
-      expect((error as { code: string }).code).toBe('ERR_INVALID_OPTION');
-    }
+    const error = errorOf(() => hmac({ accessKey: '', secretKey: 's' }));
+    expect(error).toBeInstanceOf(TypeError);
+    expect((error as { code: string }).code).toBe('ERR_INVALID_OPTION');
   });
 
   it('retries an idempotent request on 503 honouring Retry-After, and never a POST', async () => {

@@ -1,12 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { describe, expect, it, vi } from 'vitest';
-import { REDIS_URL, redisReachable } from '../../../../test/support/services.ts';
+import { needRedis, REDIS_URL } from '../../../../test/support/services.ts';
 import { describeSharedStateConformance } from './conformance.ts';
 import { RedisSharedState } from './redis.ts';
 
-const available = await redisReachable();
-if (!available) console.warn(`[skip] Redis shared-state conformance: nothing answers at ${REDIS_URL}`);
+const available = await needRedis('Redis shared-state conformance');
 
 describe.skipIf(!available)('Redis', () => {
   describeSharedStateConformance('redis', async () => {

@@ -1,20 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe } from 'vitest';
-import { POSTGRES_URL, postgresReachable } from '../../../../test/support/services.ts';
+import { needPostgres, POSTGRES_URL } from '../../../../test/support/services.ts';
 import { describeStoreConformance } from './conformance.ts';
 import { PostgresStore } from './postgres.ts';
 
-const available = await postgresReachable();
-if (!available)
-  console.warn(
-    `[skip] PostgreSQL store conformance: nothing answers at ${POSTGRES_URL.replace(/\/\/[^@]*@/, '//')}`,
-  );
+const available = await needPostgres('PostgreSQL store conformance');
 
 describe.skipIf(!available)('PostgreSQL', () => {
   const databases: string[] = [];
-  const admin = new pg.Pool({ connectionString: POSTGRES_URL, max: 2 });
-  beforeAll(() => {});
+  // Each conformance test gets a database of its own, created and dropped through this pool.
+  let admin: pg.Pool;
+  beforeAll(() => {
+    admin = new pg.Pool({ connectionString: POSTGRES_URL, max: 2 });
+  });
   afterAll(async () => {
     for (const name of databases)
       await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {});
