@@ -1,3 +1,4 @@
+// @ts-check
 // The dashboard's entry point: sign-in, sections behind hash links (#credentials, #live, #playground, #try-it,
 // #activity), the language switch, and the periodic refresh. Plain ES modules, no build step, no dependency.
 
@@ -10,16 +11,45 @@ import { createLiveView } from './live.js';
 import { createPlaygroundView } from './playground.js';
 import { createTryItView } from './try-it.js';
 
+/** @import { CreatedCredential, CredentialSummary, MinuteStats } from './api.js' */
+
+/**
+ * What the sections share: `state.credentials` is the last list, `state.fresh` maps a credential id to its
+ * create/rotate answer (memory only: gone on reload).
+ * @typedef {{ credentials: CredentialSummary[], fresh: Map<string, CreatedCredential> }} DashboardState
+ */
+
+/**
+ * What app.js hands each section (a section takes the part it uses).
+ * @typedef {object} DashboardContext
+ * @property {AdminApi} api
+ * @property {DashboardState} state
+ * @property {(message: string, kind?: 'info' | 'error') => void} notify shows a line in the status bar
+ * @property {(error: unknown) => void} fail reports a failed request (a 401 signs out)
+ * @property {() => void} onUnauthorized
+ * @property {(section: string, credentialId?: string) => void} go opens a section (try-it: for a credential)
+ * @property {(section: string) => boolean} visible whether the section is on screen
+ * @property {() => void} changed the credential list or a fresh secret changed
+ * @property {(message: unknown) => void} rejected a rejection just arrived on the live stream
+ */
+
 const SECTIONS = ['credentials', 'live', 'playground', 'try-it', 'activity'];
 const REFRESH_MS = 5000;
 
 const api = new AdminApi();
+/** @type {DashboardState} */
 const state = { credentials: [], fresh: new Map() };
 const status = byId('status');
 let signedIn = false;
+/** @type {ReturnType<typeof setInterval> | undefined} */
 let timer;
+/** @type {ReturnType<typeof setTimeout> | undefined} */
 let pending;
 
+/**
+ * @param {string} message
+ * @param {'info' | 'error'} [kind]
+ */
 function notify(message, kind = 'info') {
   status.textContent = message;
   status.className = `status ${kind}`;
@@ -30,6 +60,10 @@ function currentSection() {
   return SECTIONS.includes(name) ? name : 'credentials';
 }
 
+// Try it needs only the state, and the context points at it: made first, so nothing refers to it before it exists.
+const tryIt = createTryItView({ state });
+
+/** @type {DashboardContext} */
 const context = {
   api,
   state,
@@ -60,21 +94,22 @@ const context = {
 const credentials = createCredentialsView(context);
 const live = createLiveView(context);
 const playground = createPlaygroundView(context);
-const tryIt = createTryItView(context);
 
 async function refreshActivity() {
   try {
+    /** @type {{ minutes?: MinuteStats[] } | undefined} */
     const answer = await api.request('GET', 'audit/stats', { query: { minutes: 60 } });
     const chart = byId('activity-chart');
     // A refresh must not fold a table the reader opened.
     const open = new Set(
-      [...chart.querySelectorAll('figure[data-mechanism]:has(details[open])')].map(
-        (f) => f.dataset.mechanism,
+      [...chart.querySelectorAll('figure[data-mechanism]:has(details[open])')].map((figure) =>
+        figure.getAttribute('data-mechanism'),
       ),
     );
     replace(chart, drawCharts(answer?.minutes ?? [], Date.now(), MECHANISMS));
     for (const figure of chart.querySelectorAll('figure[data-mechanism]')) {
-      if (open.has(figure.dataset.mechanism)) figure.querySelector('details').open = true;
+      const details = figure.querySelector('details');
+      if (details && open.has(figure.getAttribute('data-mechanism'))) details.open = true;
     }
   } catch (error) {
     context.fail(error);
@@ -86,11 +121,12 @@ async function refreshAll() {
   await Promise.all([credentials.refresh(), refreshActivity()]);
 }
 
+/** @param {boolean} focus */
 function showSection(focus) {
   const name = signedIn ? currentSection() : 'login';
   for (const section of [...SECTIONS, 'login']) byId(section).hidden = section !== name;
   for (const link of byId('nav').querySelectorAll('a[data-section]')) {
-    if (link.dataset.section === name) link.setAttribute('aria-current', 'page');
+    if (link.getAttribute('data-section') === name) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');
   }
   if (name === 'live') live.shown();
@@ -145,7 +181,7 @@ function signOut() {
 
 byId('login-form').addEventListener('submit', async (event) => {
   event.preventDefault();
-  const input = byId('token');
+  const input = byId('token', HTMLInputElement);
   const token = input.value.trim();
   const error = byId('login-error');
   if (token === '') {

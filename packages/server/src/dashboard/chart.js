@@ -1,3 +1,4 @@
+// @ts-check
 // Accepted/rejected per minute per mechanism, drawn as inline SVG (no chart library): one small chart per
 // mechanism, one stacked bar per minute, and the same numbers in a table for screen readers and copy-paste.
 
@@ -10,25 +11,38 @@ const PAD = { top: 12, right: 8, bottom: 22, left: 36 };
 const MINUTE = 60_000;
 
 /**
+ * One bar: the attempts of one mechanism in one minute (`minute` in ms since the epoch).
+ * @typedef {{ minute: number, accepted: number, rejected: number }} Bucket
+ */
+
+/**
  * Groups the stats rows (`{minute, mechanism, accepted, rejected}`, `minute` an ISO date or ms) into one series of
  * `count` minutes per mechanism ending at the minute of `now`. Mechanisms in `always` get a series even when empty.
+ */
+/**
+ * @param {readonly import('./api.js').MinuteStats[] | undefined} rows
+ * @param {number} now
+ * @param {number} [count]
+ * @param {readonly string[]} [always]
+ * @returns {Map<string, Bucket[]>}
  */
 export function buildSeries(rows, now, count = 60, always = []) {
   const last = Math.floor(now / MINUTE) * MINUTE;
   const first = last - (count - 1) * MINUTE;
+  /** @type {Map<string, Bucket[]>} */
   const series = new Map();
+  /** @param {string} mechanism */
   const ensure = (mechanism) => {
-    if (!series.has(mechanism)) {
-      series.set(
-        mechanism,
-        Array.from({ length: count }, (_, index) => ({
-          minute: first + index * MINUTE,
-          accepted: 0,
-          rejected: 0,
-        })),
-      );
+    let buckets = series.get(mechanism);
+    if (buckets === undefined) {
+      buckets = Array.from({ length: count }, (_, index) => ({
+        minute: first + index * MINUTE,
+        accepted: 0,
+        rejected: 0,
+      }));
+      series.set(mechanism, buckets);
     }
-    return series.get(mechanism);
+    return buckets;
   };
   for (const mechanism of always) ensure(mechanism);
   for (const row of rows ?? []) {
@@ -37,18 +51,24 @@ export function buildSeries(rows, now, count = 60, always = []) {
     const index = Math.floor((minute - first) / MINUTE);
     if (index < 0 || index >= count) continue;
     const bucket = ensure(row.mechanism)[index];
+    if (bucket === undefined) continue;
     bucket.accepted += Number(row.accepted) || 0;
     bucket.rejected += Number(row.rejected) || 0;
   }
   return series;
 }
 
+/** @param {number} value */
 function niceMax(value) {
   if (value <= 4) return 4;
   const power = 10 ** Math.floor(Math.log10(value));
   return [1, 2, 5, 10].map((step) => step * power).find((candidate) => candidate >= value) ?? value;
 }
 
+/**
+ * @param {string} mechanism
+ * @param {readonly Bucket[]} buckets
+ */
 function drawChart(mechanism, buckets) {
   const accepted = buckets.reduce((sum, bucket) => sum + bucket.accepted, 0);
   const rejected = buckets.reduce((sum, bucket) => sum + bucket.rejected, 0);
@@ -57,7 +77,7 @@ function drawChart(mechanism, buckets) {
   const plotHeight = HEIGHT - PAD.top - PAD.bottom;
   const step = plotWidth / buckets.length;
   const barWidth = Math.max(1, step - 2);
-  const y = (value) => PAD.top + plotHeight - (value / max) * plotHeight;
+  const y = (/** @type {number} */ value) => PAD.top + plotHeight - (value / max) * plotHeight;
   const label = t('activity.chartLabel', { mechanism, accepted, rejected });
   const bars = buckets.map((bucket, index) => {
     const x = PAD.left + index * step + 1;
@@ -93,7 +113,7 @@ function drawChart(mechanism, buckets) {
         y: HEIGHT - 6,
         'text-anchor': 'middle',
       },
-      formatTime(buckets[index].minute, false).slice(0, 5),
+      formatTime(buckets[index]?.minute, false).slice(0, 5),
     ),
   );
   return h(
@@ -122,6 +142,10 @@ function drawChart(mechanism, buckets) {
   );
 }
 
+/**
+ * @param {string} mechanism
+ * @param {readonly Bucket[]} buckets
+ */
 function drawTable(mechanism, buckets) {
   const used = buckets.filter((bucket) => bucket.accepted + bucket.rejected > 0);
   return h(
@@ -161,6 +185,11 @@ function drawTable(mechanism, buckets) {
 }
 
 /** The charts for a stats answer: one per mechanism (the four always, others such as `bearer` when present). */
+/**
+ * @param {readonly import('./api.js').MinuteStats[] | undefined} rows
+ * @param {number} now
+ * @param {readonly string[]} mechanisms
+ */
 export function drawCharts(rows, now, mechanisms) {
   const series = buildSeries(rows, now, 60, mechanisms);
   return [...series.entries()].map(([mechanism, buckets]) => drawChart(mechanism, buckets));

@@ -1,21 +1,27 @@
+// @ts-check
 // Credentials per partner and mechanism: create (the secret shown once, with copy buttons), rotate, revoke,
 // status and last use.
 
 import { byId, h, replace } from './dom.js';
 import { formatTime, language, t } from './i18n.js';
+import { mechanismTable } from './mechanisms.js';
 
-/** The four mechanisms, in the documents' order, with the provider each comes from. */
-export const MECHANISMS = ['hmac', 'app-token', 'private-key-jwt', 'api-key'];
-export const PROVIDERS = {
-  hmac: 'API-money',
-  'app-token': 'Fondy',
-  'private-key-jwt': 'eMoney',
-  'api-key': 'WakaPay',
-};
+/** @import { CreatedCredential, CredentialSummary } from './api.js' */
+/** @import { DashboardContext } from './app.js' */
+/** @import { Mechanism } from './mechanisms.js' */
 
-/** `hmac (API-money)`. */
+/** The four mechanisms, in the documents' order (core's mechanism table, served as `mechanisms.js`). */
+export const MECHANISMS = /** @type {Mechanism[]} */ (Object.keys(mechanismTable));
+
+/**
+ * `hmac (API-money)`: the mechanism and the provider it comes from; an unknown name as it is.
+ * @param {string} mechanism
+ */
 export function mechanismLabel(mechanism) {
-  return PROVIDERS[mechanism] ? `${mechanism} (${PROVIDERS[mechanism]})` : mechanism;
+  const provider = Object.hasOwn(mechanismTable, mechanism)
+    ? mechanismTable[/** @type {Mechanism} */ (mechanism)].provider
+    : undefined;
+  return provider ? `${mechanism} (${provider})` : mechanism;
 }
 
 /** The secret fields of a create/rotate answer, in the order a partner needs them. */
@@ -30,7 +36,12 @@ const SECRET_FIELDS = [
   'kid',
 ];
 
-/** Copies `text` to the clipboard, falling back to selecting it when the Clipboard API is refused. */
+/**
+ * Copies `text` to the clipboard, falling back to selecting it when the Clipboard API is refused.
+ * @param {string} text
+ * @param {HTMLButtonElement} button
+ * @param {Node} target
+ */
 async function copy(text, button, target) {
   try {
     await navigator.clipboard.writeText(text);
@@ -48,26 +59,31 @@ async function copy(text, button, target) {
 }
 
 /**
- * The credentials section. `context`: `{ api, notify, fail, state, go }` from app.js; `state.credentials` is the last
- * list, `state.fresh` maps a credential id to its create/rotate answer (memory only: gone on reload).
+ * The credentials section.
+ * @param {Pick<DashboardContext, 'api' | 'state' | 'notify' | 'fail' | 'go' | 'changed'>} context
  */
 export function createCredentialsView(context) {
   const { api, state } = context;
   const list = byId('credential-list');
   const panel = byId('secret-panel');
-  const createForm = byId('create-form');
-  const filterForm = byId('filter-form');
-  const mechanismSelect = byId('create-mechanism');
-  const filterSelect = byId('filter-mechanism');
+  const createForm = byId('create-form', HTMLFormElement);
+  const filterForm = byId('filter-form', HTMLFormElement);
+  const createPartner = byId('create-partner', HTMLInputElement);
+  const createCert = byId('create-cert', HTMLTextAreaElement);
+  const filterPartner = byId('filter-partner', HTMLInputElement);
+  const mechanismSelect = byId('create-mechanism', HTMLSelectElement);
+  const filterSelect = byId('filter-mechanism', HTMLSelectElement);
   const certField = byId('create-cert-field');
-  let shown; // the create/rotate answer in the panel
+  /** @type {CreatedCredential | undefined} the create/rotate answer in the panel */
+  let shown;
   let signature = ''; // the last list, to re-render only on a change (a re-render would drop focus)
-  let filledIn; // the language the selects were filled in
+  /** @type {string | undefined} the language the selects were filled in */
+  let filledIn;
 
   const fillSelects = () => {
     if (filledIn === language()) return;
     filledIn = language();
-    const chosen = mechanismSelect.value || 'hmac';
+    const chosen = mechanismSelect.value || (MECHANISMS[0] ?? '');
     replace(
       mechanismSelect,
       MECHANISMS.map((m) => h('option', { value: m }, mechanismLabel(m))),
@@ -86,6 +102,10 @@ export function createCredentialsView(context) {
     certField.hidden = mechanismSelect.value !== 'private-key-jwt';
   });
 
+  /**
+   * @param {CreatedCredential | undefined} created
+   * @param {boolean} [focus]
+   */
   const showSecrets = (created, focus = true) => {
     shown = created;
     if (!created) {
@@ -155,9 +175,10 @@ export function createCredentialsView(context) {
   let requested = 0; // refreshes overlap (timer, actions): an older answer must not replace a newer one
   let applied = 0;
   const refresh = async () => {
-    const query = { partner: filterForm.elements.partner.value.trim(), mechanism: filterSelect.value };
+    const query = { partner: filterPartner.value.trim(), mechanism: filterSelect.value };
     const ticket = ++requested;
     try {
+      /** @type {{ credentials?: CredentialSummary[] } | undefined} */
       const answer = await api.request('GET', 'credentials', { query });
       if (ticket < applied) return;
       applied = ticket;
@@ -173,8 +194,10 @@ export function createCredentialsView(context) {
     }
   };
 
+  /** @param {CredentialSummary} credential */
   const rotate = async (credential) => {
     try {
+      /** @type {Partial<CreatedCredential> | undefined} */
       const created = await api.request('POST', `credentials/${encodeURIComponent(credential.id)}/rotate`, {
         body: {},
       });
@@ -193,6 +216,7 @@ export function createCredentialsView(context) {
     }
   };
 
+  /** @param {CredentialSummary} credential */
   const revoke = async (credential) => {
     try {
       await api.request('POST', `credentials/${encodeURIComponent(credential.id)}/revoke`, { body: {} });
@@ -205,12 +229,14 @@ export function createCredentialsView(context) {
   };
 
   /** A revoke button asks for a second press (no modal `confirm()`: keyboard and screen-reader friendly). */
+  /** @param {CredentialSummary} credential */
   const revokeButton = (credential) => {
     const button = h(
       'button',
       { type: 'button', class: 'danger', 'data-action': 'revoke' },
       t('credentials.revoke'),
     );
+    /** @type {ReturnType<typeof setTimeout> | undefined} */
     let armed;
     button.addEventListener('click', () => {
       if (armed) {
@@ -230,6 +256,7 @@ export function createCredentialsView(context) {
     return button;
   };
 
+  /** @param {CredentialSummary} credential */
   const row = (credential) => {
     const revoked = credential.status === 'revoked';
     return h(
@@ -282,20 +309,22 @@ export function createCredentialsView(context) {
     certField.hidden = mechanismSelect.value !== 'private-key-jwt';
     if (shown) showSecrets(shown, false);
     // Keep the keyboard focus on the same button of the same row across a re-render.
-    const active = document.activeElement;
-    const focusedRow = active?.closest?.('tr[data-credential]')?.dataset.credential;
-    const focusedAction = active?.dataset?.action;
+    const active = document.activeElement instanceof HTMLElement ? document.activeElement : undefined;
+    const focusedRow = active?.closest('tr[data-credential]')?.getAttribute('data-credential');
+    const focusedAction = active?.dataset.action;
+    /** @type {Map<string, CredentialSummary[]>} */
     const byPartner = new Map();
     for (const credential of state.credentials) {
       const key = String(credential.partnerId ?? '');
-      if (!byPartner.has(key)) byPartner.set(key, []);
-      byPartner.get(key).push(credential);
+      const credentials = byPartner.get(key) ?? [];
+      credentials.push(credential);
+      byPartner.set(key, credentials);
     }
     if (byPartner.size === 0) {
       replace(list, h('p', { class: 'empty' }, t('credentials.none')));
       return;
     }
-    const order = (c) => MECHANISMS.indexOf(c.mechanism);
+    const order = (/** @type {CredentialSummary} */ c) => MECHANISMS.indexOf(c.mechanism);
     replace(
       list,
       [...byPartner.keys()].sort().map((partner) =>
@@ -323,33 +352,34 @@ export function createCredentialsView(context) {
           h(
             'tbody',
             {},
-            byPartner
-              .get(partner)
-              .sort((a, b) => order(a) - order(b) || a.createdAt - b.createdAt)
+            (byPartner.get(partner) ?? [])
+              .sort((a, b) => order(a) - order(b) || Date.parse(a.createdAt) - Date.parse(b.createdAt))
               .map(row),
           ),
         ),
       ),
     );
     if (focusedRow && focusedAction) {
-      list
-        .querySelector(`tr[data-credential="${CSS.escape(focusedRow)}"] [data-action="${focusedAction}"]`)
-        ?.focus();
+      /** @type {HTMLElement | null} */ (
+        list.querySelector(`tr[data-credential="${CSS.escape(focusedRow)}"] [data-action="${focusedAction}"]`)
+      )?.focus();
     }
   };
 
   createForm.addEventListener('submit', async (event) => {
     event.preventDefault();
     const mechanism = mechanismSelect.value;
-    const partner = createForm.elements.partner.value.trim();
-    const cert = createForm.elements.cert.value.trim();
+    const partner = createPartner.value.trim();
+    const cert = createCert.value.trim();
     const body = {
       mechanism,
       ...(partner ? { partner } : {}),
       ...(mechanism === 'private-key-jwt' && cert ? { cert } : {}),
     };
     try {
+      /** @type {CreatedCredential | undefined} */
       const created = await api.request('POST', 'credentials', { body });
+      if (!created) throw new Error('the server answered no credential');
       state.fresh.set(created.id, created);
       const publicId = created.accessKey ?? created.applicationId ?? created.clientId ?? created.apiKey ?? '';
       context.notify(t('credentials.created.status', { publicId }));

@@ -1,6 +1,10 @@
+// @ts-check
 // The dashboard's words in English and French (the API-money document exists in both). Diagnoses come from the
 // server already translated; this file holds only the interface.
 
+/** @typedef {'en' | 'fr'} Language */
+
+/** @type {Record<Language, Record<string, string>>} */
 const STRINGS = {
   en: {
     skip: 'Skip to content',
@@ -259,8 +263,10 @@ const STRINGS = {
 };
 
 const LANGUAGE_KEY = 'payauth.language';
+/** @type {Set<(language: Language) => void>} */
 const listeners = new Set();
 
+/** @returns {Language} */
 function initialLanguage() {
   const saved = window.localStorage.getItem(LANGUAGE_KEY);
   if (saved === 'en' || saved === 'fr') return saved;
@@ -269,12 +275,18 @@ function initialLanguage() {
 
 let current = initialLanguage();
 
-/** The language shown: `en` or `fr`. */
+/**
+ * The language shown: `en` or `fr`.
+ * @returns {Language}
+ */
 export function language() {
   return current;
 }
 
-/** Switches the language, saves the choice and tells every listener. */
+/**
+ * Switches the language, saves the choice and tells every listener.
+ * @param {string} next
+ */
 export function setLanguage(next) {
   if (next !== 'en' && next !== 'fr') return;
   current = next;
@@ -282,29 +294,47 @@ export function setLanguage(next) {
   for (const listener of listeners) listener(next);
 }
 
-/** Calls `listener` after each language change. */
+/**
+ * Calls `listener` after each language change.
+ * @param {(language: Language) => void} listener
+ */
 export function onLanguageChange(listener) {
   listeners.add(listener);
 }
 
-/** The sentence for `key` in the current language, with `{name}` replaced from `values` (as text). */
+/**
+ * The sentence for `key` in the current language, with `{name}` replaced from `values` (as text).
+ * @param {string} key
+ * @param {Record<string, string | number>} [values]
+ * @returns {string}
+ */
 export function t(key, values = {}) {
   const template = STRINGS[current][key] ?? STRINGS.en[key] ?? key;
-  return template.replace(/\{(\w+)\}/g, (_, name) => (name in values ? String(values[name]) : `{${name}}`));
+  return template.replace(/\{(\w+)\}/g, (_, /** @type {string} */ name) =>
+    name in values ? String(values[name]) : `{${name}}`,
+  );
 }
 
-/** Fills every `[data-i18n]` element of the page with its sentence (as text) and sets `<html lang>`. */
+/**
+ * Fills every `[data-i18n]` element of the page with its sentence (as text) and sets `<html lang>`.
+ * @param {ParentNode} [root]
+ */
 export function translatePage(root = document) {
   document.documentElement.lang = current;
   for (const element of root.querySelectorAll('[data-i18n]')) {
-    element.textContent = t(element.dataset.i18n);
+    element.textContent = t(element.getAttribute('data-i18n') ?? '');
   }
 }
 
-/** A date and time in the current language's format. */
+/**
+ * A date and time in the current language's format ('' for a value that is not a date).
+ * @param {string | number | undefined} value
+ * @param {boolean} [withDate]
+ */
 export function formatTime(value, withDate = true) {
-  const date = new Date(value);
+  const date = new Date(value ?? Number.NaN);
   if (Number.isNaN(date.getTime())) return '';
+  /** @type {Intl.DateTimeFormatOptions} */
   const options = withDate
     ? { dateStyle: 'short', timeStyle: 'medium' }
     : { hour: '2-digit', minute: '2-digit', second: '2-digit' };

@@ -1,24 +1,44 @@
+// @ts-check
 // Live rejections, read from the admin event stream: time, mechanism, credential, reason and the diagnosis in the
 // chosen language; selecting one shows the request's shape (method, path, header names — never a value) and the fix.
 
+import { ApiError } from './api.js';
 import { byId, h, replace } from './dom.js';
 import { formatTime, language, t } from './i18n.js';
 
+/** @import { RejectionMessage } from './api.js' */
+/** @import { DashboardContext } from './app.js' */
+
 const KEEP = 200;
 
-/** The live section. `context`: `{ api, fail, onUnauthorized }` from app.js. */
+/**
+ * A rejection as the list keeps it: the stream's message and a number of its own, to select it by.
+ * @typedef {Partial<RejectionMessage> & { key: number }} ListedRejection
+ */
+
+/** @typedef {'connecting' | 'connected' | 'retrying'} Connection */
+
+/**
+ * The live section.
+ * @param {Pick<DashboardContext, 'api' | 'onUnauthorized' | 'visible' | 'rejected'>} context
+ */
 export function createLiveView(context) {
   const list = byId('live-list');
   const detail = byId('live-detail');
   const badge = byId('stream-state');
   const counter = byId('live-count');
-  const events = []; // newest first
+  /** @type {ListedRejection[]} newest first */
+  const events = [];
+  /** @type {number | undefined} the key of the rejection shown in detail */
   let selected;
   let unseen = 0;
+  /** @type {AbortController | undefined} */
   let controller;
+  /** @type {Connection} */
   let connection = 'connecting';
   let sequence = 0;
 
+  /** @param {Connection} next */
   const setConnection = (next) => {
     connection = next;
     badge.textContent = t(`live.${next}`);
@@ -26,7 +46,8 @@ export function createLiveView(context) {
     badge.dataset.state = next;
   };
 
-  const diagnosisOf = (event) => event.diagnosis?.[language()] ?? event.diagnosis?.en ?? event.reason ?? '';
+  const diagnosisOf = (/** @type {ListedRejection} */ event) =>
+    event.diagnosis?.[language()] ?? event.diagnosis?.en ?? event.reason ?? '';
 
   const renderDetail = () => {
     const event = events.find((candidate) => candidate.key === selected);
@@ -72,7 +93,7 @@ export function createLiveView(context) {
     );
   };
 
-  const select = (key) => {
+  const select = (/** @type {number} */ key) => {
     selected = key;
     render();
     detail.focus();
@@ -81,7 +102,9 @@ export function createLiveView(context) {
   const render = () => {
     setConnection(connection);
     // Keep the keyboard focus on the same rejection across a re-render.
-    const focusedKey = list.contains(document.activeElement) ? document.activeElement.dataset.key : undefined;
+    const active = document.activeElement;
+    const focusedKey =
+      active instanceof HTMLElement && list.contains(active) ? active.dataset.key : undefined;
     counter.hidden = unseen === 0;
     counter.textContent = String(unseen);
     if (events.length === 0) {
@@ -140,13 +163,15 @@ export function createLiveView(context) {
         ),
       );
     }
-    if (focusedKey) list.querySelector(`button[data-key="${focusedKey}"]`)?.focus();
+    if (focusedKey)
+      /** @type {HTMLElement | null} */ (list.querySelector(`button[data-key="${focusedKey}"]`))?.focus();
     renderDetail();
   };
 
+  /** @param {unknown} message */
   const receive = (message) => {
     if (!message || typeof message !== 'object') return;
-    events.unshift({ ...message, key: ++sequence });
+    events.unshift({ .../** @type {Partial<RejectionMessage>} */ (message), key: ++sequence });
     events.length = Math.min(events.length, KEEP);
     if (!context.visible('live')) unseen++;
     render();
@@ -172,7 +197,7 @@ export function createLiveView(context) {
         });
       } catch (error) {
         if (own.signal.aborted) return;
-        if (error?.status === 401) {
+        if (error instanceof ApiError && error.status === 401) {
           context.onUnauthorized();
           return;
         }

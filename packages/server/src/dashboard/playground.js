@@ -1,17 +1,32 @@
+// @ts-check
 // The playground: paste an AUTH header, an assertion, a token request, a Fondy body or a token; the server runs
 // `payauth doctor`'s diagnosis and every finding is listed in order with pass or fail.
 
 import { byId, h, replace } from './dom.js';
 import { language, t } from './i18n.js';
 
-const KINDS = ['hmac-header', 'app-token-body', 'assertion', 'token-request', 'token'];
+/** @import { Diagnosis, Finding } from './api.js' */
+/** @import { DashboardContext } from './app.js' */
 
-/** The playground section. `context`: `{ api, fail }` from app.js. */
+const KINDS = /** @type {const} */ (['hmac-header', 'app-token-body', 'assertion', 'token-request', 'token']);
+
+/**
+ * What is sent to `POST diagnose` (with the language).
+ * @typedef {{ kind: string, value: string, secretKey?: string }} DiagnoseRequest
+ */
+
+/**
+ * The playground section.
+ * @param {Pick<DashboardContext, 'api' | 'fail' | 'notify'>} context
+ */
 export function createPlaygroundView(context) {
-  const form = byId('playground-form');
-  const kind = byId('playground-kind');
+  const form = byId('playground-form', HTMLFormElement);
+  const kind = byId('playground-kind', HTMLSelectElement);
+  const valueField = byId('playground-value', HTMLTextAreaElement);
+  const secretField = byId('playground-secret', HTMLInputElement);
   const result = byId('playground-result');
-  let last; // the last diagnosis and the request that produced it
+  /** @type {{ request: DiagnoseRequest, diagnosis: Diagnosis } | undefined} the last diagnosis and its request */
+  let last;
 
   const fillKinds = () => {
     const chosen = kind.value || KINDS[0];
@@ -22,7 +37,7 @@ export function createPlaygroundView(context) {
     kind.value = chosen;
   };
 
-  const outcome = (finding) => (finding.code === 'VALID' ? 'pass' : finding.severity);
+  const outcome = (/** @type {Finding} */ finding) => (finding.code === 'VALID' ? 'pass' : finding.severity);
 
   const render = () => {
     fillKinds();
@@ -62,11 +77,14 @@ export function createPlaygroundView(context) {
     );
   };
 
+  /** @param {DiagnoseRequest} request */
   const check = async (request) => {
     try {
+      /** @type {Diagnosis | undefined} */
       const diagnosis = await context.api.request('POST', 'diagnose', {
         body: { ...request, lang: language() },
       });
+      if (!diagnosis) throw new Error('the server answered no diagnosis');
       last = { request, diagnosis };
       render();
     } catch (error) {
@@ -76,12 +94,12 @@ export function createPlaygroundView(context) {
 
   form.addEventListener('submit', (event) => {
     event.preventDefault();
-    const value = form.elements.value.value;
+    const value = valueField.value;
     if (value.trim() === '') {
       context.notify(t('playground.empty'), 'error');
       return;
     }
-    const secretKey = form.elements.secret.value;
+    const secretKey = secretField.value;
     check({ kind: kind.value, value, ...(secretKey ? { secretKey } : {}) });
   });
 

@@ -1,4 +1,5 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { mechanismTable } from '@payauth/core';
 import { describe, expect, it } from 'vitest';
 import { payauthHandler } from '../adapters/fetch.ts';
 import type { AuthRequest } from '../http/types.ts';
@@ -17,12 +18,13 @@ describe('createDashboardRoutes', () => {
     return route.handle(get(path, headers));
   };
 
-  it('serves every file of the folder that the page uses, and nothing else', () => {
-    const served = Object.keys(DASHBOARD_ASSETS).sort();
-    const files = readdirSync(new URL('./', import.meta.url))
-      .filter((name) => /\.(html|css|js)$/.test(name))
-      .sort();
-    expect(served).toEqual(files);
+  const files = readdirSync(new URL('./', import.meta.url))
+    .filter((name) => /\.(html|css|js)$/.test(name))
+    .sort();
+
+  it('serves every file of the folder that the page uses, the mechanism table, and nothing else', () => {
+    expect(Object.keys(DASHBOARD_ASSETS).sort()).toEqual(files);
+    const served = [...files, 'mechanisms.js'].sort();
     expect(routes.map((route) => route.path).sort()).toEqual(
       ['/dashboard', '/dashboard/', ...served.map((name) => `/dashboard/${name}`)].sort(),
     );
@@ -64,7 +66,7 @@ describe('createDashboardRoutes', () => {
   });
 
   it('has no inline script or style and loads nothing from another origin (the CSP would block it)', async () => {
-    for (const name of Object.keys(DASHBOARD_ASSETS)) {
+    for (const name of [...Object.keys(DASHBOARD_ASSETS), 'mechanisms.js']) {
       const { body } = await answer(`/dashboard/${name}`);
       expect(body, name).not.toMatch(/https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
       if (name === 'index.html') {
@@ -74,6 +76,44 @@ describe('createDashboardRoutes', () => {
       // Data never becomes markup: the scripts build the page with elements and text nodes only.
       if (name.endsWith('.js'))
         expect(body, name).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write|eval\(/);
+    }
+  });
+});
+
+describe('the dashboard and the mechanism table', () => {
+  const routes = createDashboardRoutes();
+  const scripts = readdirSync(new URL('./', import.meta.url)).filter((name) => name.endsWith('.js'));
+
+  it("serves mechanisms.js: core's mechanism table as an ES module", async () => {
+    const route = routes.find((candidate) => candidate.path === '/dashboard/mechanisms.js');
+    const response = await route!.handle(get('/dashboard/mechanisms.js'));
+    expect(response.headers['content-type']).toBe('text/javascript; charset=utf-8');
+    const module = (await import(`data:text/javascript,${encodeURIComponent(String(response.body))}`)) as {
+      mechanismTable: unknown;
+    };
+    expect(module.mechanismTable).toEqual(JSON.parse(JSON.stringify(mechanismTable)));
+  });
+
+  it('restates no mechanism path: the scripts read them from mechanisms.js', () => {
+    const paths = Object.values(mechanismTable).flatMap((facts) => [
+      ...(facts.tokenPath === undefined ? [] : [facts.tokenPath]),
+      ...facts.resourcePaths,
+    ]);
+    for (const name of scripts) {
+      const text = readFileSync(new URL(`./${name}`, import.meta.url), 'utf8');
+      expect(
+        paths.filter((path) => text.includes(`'${path}`) || text.includes(`\`${path}`)),
+        name,
+      ).toEqual([]);
+    }
+  });
+
+  it('type-checks every script: each starts with // @ts-check (tsconfig.dashboard.json, in npm run lint)', () => {
+    for (const name of scripts) {
+      expect(
+        readFileSync(new URL(`./${name}`, import.meta.url), 'utf8').startsWith('// @ts-check\n'),
+        name,
+      ).toBe(true);
     }
   });
 });

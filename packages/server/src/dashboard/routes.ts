@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { mechanismTable } from '@payauth/core';
 import type { AuthRequest, NeutralResponse, Route } from '../http/types.ts';
 
 /** Where the dashboard is served. Its pages use relative URLs, so an embedder may mount it under a prefix. */
@@ -13,7 +14,10 @@ export const DASHBOARD_CSP =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
   "frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
-/** The files of the dashboard (beside this module), by the name they are served under, with their type. */
+/**
+ * The files of the dashboard (beside this module: `src/dashboard/` in the repository, `dist/dashboard/` in the
+ * package, where the build copies them), by the name they are served under, with their type.
+ */
 export const DASHBOARD_ASSETS: Readonly<Record<string, string>> = {
   'index.html': 'text/html; charset=utf-8',
   'app.css': 'text/css; charset=utf-8',
@@ -47,19 +51,24 @@ interface Asset {
   readonly etag: string;
 }
 
+/** The module the server writes for the dashboard (`GET /dashboard/mechanisms.js`): core's mechanism table. */
+const DASHBOARD_MECHANISMS_MODULE = 'mechanisms.js';
+
 /**
- * Where a file is: beside this module when it runs from `src/`; from the built `dist/dashboard/routes.js`, in
- * `src/dashboard/`, which the package ships (its `files` list `src`) — the build compiles TypeScript only.
+ * `export const mechanismTable = {…}`: @payauth/core's mechanism table as an ES module, so that the dashboard reads
+ * each mechanism's provider, preset and paths from the one table (its types: `mechanisms.d.ts`).
  */
-function assetUrl(name: string): URL {
-  const beside = new URL(`./${name}`, import.meta.url);
-  return existsSync(beside) ? beside : new URL(`../../src/dashboard/${name}`, import.meta.url);
+function writeMechanismsModule(): string {
+  return `// Written by the server from @payauth/core's mechanismTable.\nexport const mechanismTable = ${JSON.stringify(mechanismTable)};\n`;
+}
+
+function asset(body: string, type: string): Asset {
+  const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`;
+  return { body, type, etag };
 }
 
 function loadAsset(name: string, type: string): Asset {
-  const body = readFileSync(assetUrl(name), 'utf8');
-  const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`;
-  return { body, type, etag };
+  return asset(readFileSync(new URL(`./${name}`, import.meta.url), 'utf8'), type);
 }
 
 function matchesEtag(request: AuthRequest, etag: string): boolean {
@@ -78,8 +87,9 @@ function serve(asset: Asset, request: AuthRequest): NeutralResponse {
 
 /**
  * The dashboard as neutral routes: `GET /dashboard` (redirect), `GET /dashboard/` (the page) and one route per
- * asset, every answer with a strict CSP, `nosniff`, `no-referrer` and `no-cache` + ETag. The files are read once,
- * here, from the package itself: no CDN, nothing fetched at run time. The dashboard talks only to the admin API
+ * asset (and `mechanisms.js`, core's mechanism table), every answer with a strict CSP, `nosniff`, `no-referrer` and
+ * `no-cache` + ETag. The files are read once, here, from the package itself: no CDN, nothing fetched at run time.
+ * The dashboard talks only to the admin API
  * (`../admin/api/…`, Bearer admin token), which must be enabled for it to show anything.
  *
  * @example
@@ -92,6 +102,10 @@ export function createDashboardRoutes(): Route[] {
     name,
     asset: loadAsset(name, type),
   }));
+  assets.push({
+    name: DASHBOARD_MECHANISMS_MODULE,
+    asset: asset(writeMechanismsModule(), 'text/javascript; charset=utf-8'),
+  });
   const index = assets.find((entry) => entry.name === 'index.html')!.asset;
   const routes: Route[] = [
     {

@@ -1,53 +1,95 @@
+// @ts-check
 // "Try it": a curl and a @payauth/client snippet per mechanism, filled with a credential's public id and the
 // server's URL. Secrets go through environment variables (the server cannot show them after creation); right
-// after a creation the caller passes them and the `export` lines carry the real values.
+// after a creation the caller passes them and the `export` lines carry the real values. Paths and preset names come
+// from core's mechanism table (`mechanisms.js`).
 
-/** A value in single quotes for a POSIX shell: `it's` → `'it'\''s'`. */
+import { mechanismTable } from './mechanisms.js';
+
+/** @import { CreatedCredential } from './api.js' */
+/** @import { Mechanism } from './mechanisms.js' */
+
+/**
+ * A value in single quotes for a POSIX shell: `it's` → `'it'\''s'`.
+ * @param {unknown} value
+ */
 export function shellQuote(value) {
   return `'${String(value).replace(/'/g, `'\\''`)}'`;
 }
 
-/** A value as a JavaScript string literal. */
+/**
+ * A value as a JavaScript string literal.
+ * @param {unknown} value
+ */
 function js(value) {
   return JSON.stringify(String(value));
 }
 
-/** JSON string content (no quotes) for a value placed inside a JSON document. */
+/**
+ * JSON string content (no quotes) for a value placed inside a JSON document.
+ * @param {unknown} value
+ */
 function jsonText(value) {
   return JSON.stringify(String(value)).slice(1, -1);
 }
 
+/** @param {ReadonlyArray<readonly [string, string]>} variables */
 function exports(variables) {
   return variables.map(([name, value]) => `export ${name}=${shellQuote(value)}`).join('\n');
 }
 
-const TOKEN_FROM = (field) => `sed -E 's/.*"${field}":"([^"]+)".*/\\1/'`;
+const TOKEN_FROM = (/** @type {string} */ field) => `sed -E 's/.*"${field}":"([^"]+)".*/\\1/'`;
 
 /**
- * The snippets for one credential.
- * `credential`: `{mechanism, publicId}`; `base`: the server's URL without a trailing slash;
- * `secrets`: the create/rotate answer when known (else placeholders).
- * Returns `{ env, curl, client }` as text.
+ * The function of a mechanism's preset: @payauth/client exports each under its name in camel case (`api-money` →
+ * `apiMoney`).
+ * @param {Mechanism} mechanism
+ */
+function presetFunction(mechanism) {
+  return mechanismTable[mechanism].preset.replace(/-(\w)/g, (_, /** @type {string} */ letter) =>
+    letter.toUpperCase(),
+  );
+}
+
+/**
+ * The import line of a client snippet: `createClient` and the mechanism's preset, in alphabetical order.
+ * @param {Mechanism} mechanism
+ */
+function importClient(mechanism) {
+  return `import { ${[presetFunction(mechanism), 'createClient'].sort().join(', ')} } from '@payauth/client';`;
+}
+
+/**
+ * The snippets for one credential: `{ env, curl, client }` as text (empty for a mechanism the table does not know).
+ * @param {{ mechanism: string, publicId: string }} credential
+ * @param {string} base the server's URL without a trailing slash
+ * @param {CreatedCredential} [secrets] the create/rotate answer when known (else placeholders)
+ * @returns {{ env: string, curl: string, client: string }}
  */
 export function buildSnippets(credential, base, secrets) {
   const id = credential.publicId;
-  switch (credential.mechanism) {
+  const mechanism = /** @type {Mechanism} */ (credential.mechanism);
+  if (!Object.hasOwn(mechanismTable, mechanism)) return { env: '', curl: '', client: '' };
+  const { tokenPath = '', resourcePaths } = mechanismTable[mechanism];
+  const resource = resourcePaths[0] ?? '';
+  const preset = presetFunction(mechanism);
+  switch (mechanism) {
     case 'hmac':
       return {
         env: exports([
           ['PAYAUTH_SECRET_KEY', secrets?.secretKey ?? 'paste-the-secret-key-shown-at-creation'],
         ]),
         curl: [
-          `curl -s ${shellQuote(`${base}/api/accounts`)} \\`,
+          `curl -s ${shellQuote(`${base}${resource}`)} \\`,
           `  -H "Authorization: $(npx payauth sign hmac --access-key ${shellQuote(id)} --secret-key "$PAYAUTH_SECRET_KEY")"`,
         ].join('\n'),
         client: [
-          "import { apiMoney, createClient } from '@payauth/client';",
+          importClient(mechanism),
           '',
           'const client = createClient(',
-          `  apiMoney({ baseUrl: ${js(base)}, accessKey: ${js(id)}, secretKey: process.env.PAYAUTH_SECRET_KEY }),`,
+          `  ${preset}({ baseUrl: ${js(base)}, accessKey: ${js(id)}, secretKey: process.env.PAYAUTH_SECRET_KEY }),`,
           ');',
-          "console.log(await client.json('/api/accounts'));",
+          `console.log(await client.json('${resource}'));`,
         ].join('\n'),
       };
     case 'app-token':
@@ -57,17 +99,17 @@ export function buildSnippets(credential, base, secrets) {
         ]),
         curl: [
           `npx payauth sign app-token --application-id ${shellQuote(id)} --secret-key "$PAYAUTH_SECRET_KEY" \\`,
-          `  | curl -s ${shellQuote(`${base}/authorizer/token/application/get`)} -H 'Content-Type: application/json' -d @-`,
+          `  | curl -s ${shellQuote(`${base}${tokenPath}`)} -H 'Content-Type: application/json' -d @-`,
         ].join('\n'),
         client: [
-          "import { createClient, fondy } from '@payauth/client';",
+          importClient(mechanism),
           '',
           'const client = createClient(',
-          `  fondy({ baseUrl: ${js(base)}, applicationId: ${js(id)}, secretKey: process.env.PAYAUTH_SECRET_KEY }),`,
+          `  ${preset}({ baseUrl: ${js(base)}, applicationId: ${js(id)}, secretKey: process.env.PAYAUTH_SECRET_KEY }),`,
           ');',
           '// The strategy asks the token endpoint for a token, caches it and renews it before it expires.',
           'const { token } = await client.auth.authorize();',
-          "console.log(token ? 'Fondy token received' : 'no token');",
+          `console.log(token ? '${mechanismTable[mechanism].provider} token received' : 'no token');`,
           'client.close();',
         ].join('\n'),
       };
@@ -79,19 +121,19 @@ export function buildSnippets(credential, base, secrets) {
           ['PAYAUTH_PFX_PASSWORD', 'the-password-of-your-pfx'],
         ]),
         curl: [
-          `TOKEN=$(curl -s ${shellQuote(`${base}/connect/token`)} \\`,
+          `TOKEN=$(curl -s ${shellQuote(`${base}${tokenPath}`)} \\`,
           '  --data-urlencode grant_type=client_credentials \\',
           '  --data-urlencode client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer \\',
-          `  --data-urlencode "client_assertion=$(npx payauth assertion --client-id ${shellQuote(id)} --pfx "$PAYAUTH_PFX" --password "$PAYAUTH_PFX_PASSWORD" --aud ${shellQuote(`${base}/connect/token`)})" \\`,
+          `  --data-urlencode "client_assertion=$(npx payauth assertion --client-id ${shellQuote(id)} --pfx "$PAYAUTH_PFX" --password "$PAYAUTH_PFX_PASSWORD" --aud ${shellQuote(`${base}${tokenPath}`)})" \\`,
           `  --data-urlencode scope=API | ${TOKEN_FROM('access_token')})`,
-          `curl -s ${shellQuote(`${base}/public/v1/users`)} -H "Authorization: Bearer $TOKEN" -H "apikey: $PAYAUTH_API_KEY"`,
+          `curl -s ${shellQuote(`${base}${resource}`)} -H "Authorization: Bearer $TOKEN" -H "apikey: $PAYAUTH_API_KEY"`,
         ].join('\n'),
         client: [
           "import { readFileSync } from 'node:fs';",
-          "import { createClient, emoney } from '@payauth/client';",
+          importClient(mechanism),
           '',
           'const client = createClient(',
-          '  emoney({',
+          `  ${preset}({`,
           `    baseUrl: ${js(base)},`,
           `    clientId: ${js(id)},`,
           '    apiKey: process.env.PAYAUTH_API_KEY,',
@@ -99,7 +141,7 @@ export function buildSnippets(credential, base, secrets) {
           '    password: process.env.PAYAUTH_PFX_PASSWORD,',
           '  }),',
           ');',
-          "console.log(await client.json('/public/v1/users'));",
+          `console.log(await client.json('${resource}'));`,
         ].join('\n'),
       };
     case 'api-key':
@@ -108,17 +150,17 @@ export function buildSnippets(credential, base, secrets) {
           ['PAYAUTH_API_SECRET', secrets?.apiSecret ?? 'paste-the-api-secret-shown-at-creation'],
         ]),
         curl: [
-          `TOKEN=$(curl -s -X POST ${shellQuote(`${base}/business/auth`)} -H 'Content-Type: application/json' \\`,
+          `TOKEN=$(curl -s -X POST ${shellQuote(`${base}${tokenPath}`)} -H 'Content-Type: application/json' \\`,
           `  -d ${shellQuote(`{"apiKey":"${jsonText(id)}","apiSecret":"`)}"$PAYAUTH_API_SECRET"'"}' | ${TOKEN_FROM('accessToken')})`,
-          `curl -s ${shellQuote(`${base}/business/balance?currency=USD`)} -H "Authorization: Bearer $TOKEN"`,
+          `curl -s ${shellQuote(`${base}${resource}?currency=USD`)} -H "Authorization: Bearer $TOKEN"`,
         ].join('\n'),
         client: [
-          "import { createClient, wakapay } from '@payauth/client';",
+          importClient(mechanism),
           '',
           'const client = createClient(',
-          `  wakapay({ baseUrl: ${js(base)}, apiKey: ${js(id)}, apiSecret: process.env.PAYAUTH_API_SECRET }),`,
+          `  ${preset}({ baseUrl: ${js(base)}, apiKey: ${js(id)}, apiSecret: process.env.PAYAUTH_API_SECRET }),`,
           ');',
-          "console.log(await client.json('/business/balance?currency=USD'));",
+          `console.log(await client.json('${resource}?currency=USD'));`,
         ].join('\n'),
       };
     default:

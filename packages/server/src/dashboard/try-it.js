@@ -1,3 +1,4 @@
+// @ts-check
 // "Try it": for a chosen credential, the secrets to export, a curl and a @payauth/client snippet, each with a
 // copy button. Filled with real secrets only right after a creation or rotation (kept in memory, never stored).
 
@@ -6,15 +7,26 @@ import { byId, h, replace } from './dom.js';
 import { t } from './i18n.js';
 import { buildSnippets } from './snippets.js';
 
-/** The try-it section. `context`: `{ state }` from app.js. */
+/** @import { DashboardContext } from './app.js' */
+
+/**
+ * The try-it section.
+ * @param {Pick<DashboardContext, 'state'>} context
+ */
 export function createTryItView(context) {
   const { state } = context;
-  const select = byId('try-credential');
+  const select = byId('try-credential', HTMLSelectElement);
   const output = byId('try-snippets');
+  /** @type {string | undefined} the id of the credential shown */
   let chosen;
 
   const base = () => new URL('../', window.location.href).href.replace(/\/$/, '');
 
+  /**
+   * @param {string} title
+   * @param {string} text
+   * @param {string} name
+   */
   const block = (title, text, name) => {
     const code = h('code', {}, text);
     const button = h('button', { type: 'button', class: 'copy' }, t('copy'));
@@ -40,26 +52,27 @@ export function createTryItView(context) {
 
   const render = () => {
     const credentials = state.credentials;
-    if (credentials.length === 0) {
+    const credential =
+      credentials.find((candidate) => candidate.id === chosen) ??
+      credentials.find((candidate) => candidate.status !== 'revoked') ??
+      credentials[0];
+    if (credential === undefined) {
       replace(select);
       replace(output, h('p', { class: 'empty' }, t('try.none')));
       return;
     }
-    if (!credentials.some((credential) => credential.id === chosen)) {
-      chosen = (credentials.find((credential) => credential.status !== 'revoked') ?? credentials[0]).id;
-    }
+    chosen = credential.id;
     replace(
       select,
-      credentials.map((credential) =>
+      credentials.map((candidate) =>
         h(
           'option',
-          { value: credential.id },
-          `${mechanismLabel(credential.mechanism)} — ${credential.publicId} (${credential.partnerId})`,
+          { value: candidate.id },
+          `${mechanismLabel(candidate.mechanism)} — ${candidate.publicId} (${candidate.partnerId})`,
         ),
       ),
     );
     select.value = chosen;
-    const credential = credentials.find((candidate) => candidate.id === chosen);
     const secrets = state.fresh.get(chosen);
     const snippets = buildSnippets(credential, base(), secrets);
     replace(
@@ -78,7 +91,8 @@ export function createTryItView(context) {
 
   return {
     render,
-    choose: (id) => {
+    /** Shows the credential `id` (the one shown until now when undefined). */
+    choose: (/** @type {string | undefined} */ id) => {
       if (id) chosen = id;
       render();
     },
