@@ -3,7 +3,9 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
@@ -365,6 +367,15 @@ describe('the packed packages', () => {
       expect(tarball.files.filter((file) => /\.test\.|(^|\/)test\//.test(file))).toEqual([]);
     }
   });
+
+  it('ship the dashboard in the server’s dist', () => {
+    const server = packed.find((tarball) => tarball.name === '@payauth/server')!;
+    const assets = readdirSync(join(ROOT, 'packages/server/src/dashboard')).filter((name) =>
+      /\.(html|css|js)$/.test(name),
+    );
+    expect(assets).toContain('app.js');
+    for (const name of assets) expect(server.files).toContain(`dist/dashboard/${name}`);
+  });
 });
 
 // Each step spawns npm, npx or a server: generous per test, for a loaded machine.
@@ -474,6 +485,34 @@ describe('installed outside the repository', { timeout: 180_000 }, () => {
         const { stdout } = await run('npx', SIGN_ARGS, { cwd: project, env: environment() });
         expect(stdout.trim()).toBe(SIGNED);
         summary.push(`${label()}: npx payauth sign hmac → the document vector`);
+      });
+
+      it.runIf(index === 0)('npx payauth serve --demo serves the dashboard from dist alone', async () => {
+        // Without the shipped sources, so that only what the build put in dist can answer.
+        const installed = join(project, 'node_modules', '@payauth', 'server');
+        const sources = join(installed, 'src', 'dashboard');
+        const hidden = join(work, 'dashboard-sources-hidden');
+        renameSync(sources, hidden);
+        const port = await freePort();
+        const server = start(
+          'npx',
+          ['payauth', 'serve', '--demo', '--port', String(port), '--store', ':memory:'],
+          { cwd: project, env: environment() },
+        );
+        try {
+          await server.waitFor(`http://127.0.0.1:${port}`);
+          const page = await fetch(`http://127.0.0.1:${port}/dashboard/`);
+          expect(page.status).toBe(200);
+          expect(await page.text()).toContain('<title>payauth dashboard</title>');
+          const app = await fetch(`http://127.0.0.1:${port}/dashboard/app.js`);
+          expect(await app.text()).toBe(readFileSync(join(installed, 'dist', 'dashboard', 'app.js'), 'utf8'));
+          const table = await fetch(`http://127.0.0.1:${port}/dashboard/mechanisms.js`);
+          expect(await table.text()).toContain('"tokenPath":"/business/auth"');
+        } finally {
+          await server.stop();
+          renameSync(hidden, sources);
+        }
+        summary.push(`${label()}: the dashboard served from the installed dist alone`);
       });
 
       it('npx payauth serve --demo answers the four presets of the installed client', async () => {
