@@ -228,8 +228,10 @@ export function createCredentialsView(context) {
     }
   };
 
-  /** A revoke button asks for a second press (no modal `confirm()`: keyboard and screen-reader friendly). */
-  /** @param {CredentialSummary} credential */
+  /**
+   * A revoke button asks for a second press (no modal `confirm()`: keyboard and screen-reader friendly).
+   * @param {CredentialSummary} credential
+   */
   const revokeButton = (credential) => {
     const button = h(
       'button',
