@@ -13,26 +13,6 @@ import { createTryItView } from './try-it.js';
 
 /** @import { CreatedCredential, CredentialSummary, MinuteStats } from './api.js' */
 
-/**
- * What the sections share: `state.credentials` is the last list, `state.fresh` maps a credential id to its
- * create/rotate answer (memory only: gone on reload).
- * @typedef {{ credentials: CredentialSummary[], fresh: Map<string, CreatedCredential> }} DashboardState
- */
-
-/**
- * What app.js hands each section (a section takes the part it uses).
- * @typedef {object} DashboardContext
- * @property {AdminApi} api
- * @property {DashboardState} state
- * @property {(message: string, kind?: 'info' | 'error') => void} notify shows a line in the status bar
- * @property {(error: unknown) => void} fail reports a failed request (a 401 signs out)
- * @property {() => void} onUnauthorized
- * @property {(section: string, credentialId?: string) => void} go opens a section (try-it: for a credential)
- * @property {(section: string) => boolean} visible whether the section is on screen
- * @property {() => void} changed the credential list or a fresh secret changed
- * @property {(message: unknown) => void} rejected a rejection just arrived on the live stream
- */
-
 const SECTIONS = ['credentials', 'live', 'playground', 'try-it', 'activity'];
 const REFRESH_MS = 5000;
 
@@ -59,6 +39,26 @@ function currentSection() {
   const name = window.location.hash.slice(1);
   return SECTIONS.includes(name) ? name : 'credentials';
 }
+
+/**
+ * What the sections share: `state.credentials` is the last list, `state.fresh` maps a credential id to its
+ * create/rotate answer (memory only: gone on reload).
+ * @typedef {{ credentials: CredentialSummary[], fresh: Map<string, CreatedCredential> }} DashboardState
+ */
+
+/**
+ * What app.js hands each section (a section takes the part it uses).
+ * @typedef {object} DashboardContext
+ * @property {AdminApi} api
+ * @property {DashboardState} state
+ * @property {(message: string, kind?: 'info' | 'error') => void} notify shows a line in the status bar
+ * @property {(error: unknown) => void} fail reports a failed request (a 401 signs out)
+ * @property {() => void} onUnauthorized
+ * @property {(section: string, credentialId?: string) => void} go opens a section (try-it: for a credential)
+ * @property {(section: string) => boolean} visible whether the section is on screen
+ * @property {() => void} changed the credential list or a fresh secret changed
+ * @property {(message: unknown) => void} rejected a rejection just arrived on the live stream
+ */
 
 // Try it needs only the state, and the context points at it: made first, so nothing refers to it before it exists.
 const tryIt = createTryItView({ state });
