@@ -11,8 +11,6 @@ import { createLiveView } from './live.js';
 import { createPlaygroundView } from './playground.js';
 import { createTryItView } from './try-it.js';
 
-/** @import { CreatedCredential, CredentialSummary, MinuteStats } from './api.js' */
-
 const SECTIONS = ['credentials', 'live', 'playground', 'try-it', 'activity'];
 const REFRESH_MS = 5000;
 
@@ -39,6 +37,8 @@ function currentSection() {
   const name = window.location.hash.slice(1);
   return SECTIONS.includes(name) ? name : 'credentials';
 }
+
+/** @import { CreatedCredential, CredentialSummary, MinuteStats } from './api.js' */
 
 /**
  * What the sections share: `state.credentials` is the last list, `state.fresh` maps a credential id to its
