@@ -4,6 +4,7 @@ import { createLogger, formatDemo } from '@payauth/server';
 import { createPayauthServer } from '@payauth/server/standalone';
 import { type Command, Option } from 'commander';
 import pino from 'pino';
+import { bindEnvironment } from '../environment.ts';
 import { asUsageError } from '../open-store.ts';
 import { type Io, UsageError } from '../output.ts';
 
@@ -38,7 +39,7 @@ interface ServeOptions {
 
 /** `payauth serve`: the sandbox of all four providers (and the production server). */
 export function registerServe(program: Command, io: Io): void {
-  program
+  const serve = program
     .command('serve')
     .description('run the server: API-money, Fondy, eMoney and WakaPay endpoints on one port')
     .option('--port <port>', 'TCP port (0: any free port)', '8080')
@@ -197,6 +198,8 @@ export function registerServe(program: Command, io: Io): void {
       process.once('SIGTERM', () => void stop('SIGTERM'));
       process.once('SIGINT', () => void stop('SIGINT'));
     });
+  // Every flag from its PAYAUTH_* variable (SPEC.md, "Run as a service").
+  bindEnvironment(serve);
 }
 
 /** `--trust-proxy` as Fastify takes it: `true`, a number of hops, or addresses/CIDRs. */
