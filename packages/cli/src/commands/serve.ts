@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { createLogger, formatDemo } from '@payauth/server';
-import { createPayauthServer } from '@payauth/server/standalone';
+import { createPayauthServer, DEFAULT_DRAIN_TIMEOUT_MS } from '@payauth/server/standalone';
 import { type Command, Option } from 'commander';
 import pino from 'pino';
 import { bindEnvironment } from '../environment.ts';
@@ -191,9 +191,18 @@ export function registerServe(program: Command, io: Io): void {
       }
       const stop = async (signal: string) => {
         logger.info({ event: 'server.stopping', signal });
-        await server.close();
+        // Drain (requests in flight up to 10 s), flush the audit trail, close the store and state: exit 0. A store
+        // that never answers must not hold the process past that and a margin for the flush (exit 1).
+        setTimeout(() => process.exit(1), DEFAULT_DRAIN_TIMEOUT_MS + 5000).unref();
+        const failed = await server.close().then(
+          () => false,
+          (error: unknown) => {
+            logger.error({ event: 'server.close_failed', message: (error as Error)?.message });
+            return true;
+          },
+        );
         logger.flush?.();
-        process.exit(0);
+        process.exit(failed ? 1 : 0);
       };
       process.once('SIGTERM', () => void stop('SIGTERM'));
       process.once('SIGINT', () => void stop('SIGINT'));
