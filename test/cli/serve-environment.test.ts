@@ -58,6 +58,11 @@ describe('payauth serve configured by PAYAUTH_* variables', () => {
     }
     const boolean = await runPayauth(['serve', '--store', ':memory:'], { env: { PAYAUTH_DEMO: 'maybe' } });
     expect(boolean.stderr).toContain('PAYAUTH_DEMO must be one of');
+    const state = await runPayauth(['serve', '--store', ':memory:'], { env: { PAYAUTH_STATE: 'postgres' } });
+    expect([state.code, state.stderr.trim()]).toEqual([
+      2,
+      'payauth: --state postgres needs a postgres:// --store',
+    ]);
     const choice = await runPayauth(['serve', '--store', ':memory:'], {
       env: { PAYAUTH_TOKEN_ALG: 'HS256' },
     });

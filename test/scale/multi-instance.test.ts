@@ -10,15 +10,22 @@ import { requestEmoneyToken } from '../support/peers.ts';
 import { type CliProcess, freePort, runPayauth, startPayauth, waitForOutput } from '../support/servers.ts';
 import { createDatabase, postgresReachable, REDIS_URL, redisReachable } from '../support/services.ts';
 
-// Three `payauth serve` processes on loopback sharing one PostgreSQL database and one Redis, behind one public URL
-// (--issuer), as behind a load balancer.
-const ready = (await postgresReachable()) && (await redisReachable());
-if (!ready)
+// Three `payauth serve` processes on loopback sharing one PostgreSQL database, and one Redis or none (the shared state
+// is then PostgreSQL's, the default for a postgres:// store), behind one public URL (--issuer), as behind a load
+// balancer.
+const postgresUp = await postgresReachable();
+const redisUp = await redisReachable();
+if (!postgresUp || !redisUp)
   console.warn('[skip] multi-instance suite: PostgreSQL or Redis is not reachable (.ci/run starts them)');
 
-describe.skipIf(!ready)('several instances sharing PostgreSQL and Redis', () => {
+describe.each([
+  { shared: 'PostgreSQL and Redis', redis: true, ready: postgresUp && redisUp },
+  { shared: 'PostgreSQL alone', redis: false, ready: postgresUp },
+])('several instances sharing $shared', ({ redis, ready }) => {
+  if (!ready) return;
   const masterKey = randomBytes(32).toString('base64');
   const prefix = `payauth-test:${randomBytes(4).toString('hex')}:`;
+  const stateArgs = redis ? ['--redis', REDIS_URL, '--redis-prefix', prefix] : [];
   const directory = mkdtempSync(join(tmpdir(), 'payauth-scale-'));
   const env = { PAYAUTH_MASTER_KEY: masterKey };
   let database: { url: string; drop: () => Promise<void> };
@@ -33,10 +40,7 @@ describe.skipIf(!ready)('several instances sharing PostgreSQL and Redis', () => 
       String(port),
       '--store',
       database.url,
-      '--redis',
-      REDIS_URL,
-      '--redis-prefix',
-      prefix,
+      ...stateArgs,
       '--issuer',
       issuer,
       '--failure-limit',
@@ -125,17 +129,7 @@ describe.skipIf(!ready)('several instances sharing PostgreSQL and Redis', () => 
       expect(await auth(instance.url)).toBe(200);
     }
     const revoke = runPayauth(
-      [
-        'credentials',
-        'revoke',
-        created.apiKey,
-        '--store',
-        database.url,
-        '--redis',
-        REDIS_URL,
-        '--redis-prefix',
-        prefix,
-      ],
+      ['credentials', 'revoke', created.apiKey, '--store', database.url, ...stateArgs],
       { env },
     );
     const result = await revoke;

@@ -76,7 +76,7 @@ export { createPayauth, type Payauth, type PayauthLogger, type PayauthOptions } 
 export type { RejectionEvent } from './rejection-events.ts';
 export { Envelope, loadMasterKey, MASTER_KEY_VARIABLE, parseMasterKey } from './secrets/envelope.ts';
 export { MEMORY_STATE_LIMITS, MemorySharedState } from './state/memory.ts';
-export { openSharedState } from './state/open.ts';
+export { openConfiguredState, openSharedState, type StateChoice, type StateKind } from './state/open.ts';
 export type { BudgetCounter, Reservation, SharedState } from './state/types.ts';
 export {
   isConnectionFailure,

@@ -21,6 +21,7 @@ interface ServeOptions {
   pollInterval: string;
   redis?: string;
   redisPrefix: string;
+  state?: 'postgres' | 'memory';
   failureLimit: string;
   addressFailureLimit: string;
   failureWindow: string;
@@ -54,13 +55,19 @@ export function registerServe(program: Command, io: Io): void {
       'Redis shared state for several instances: replay records, failure budgets, change notices',
     )
     .option('--redis-prefix <prefix>', 'key prefix in Redis (several deployments on one Redis)', 'payauth:')
+    .addOption(
+      new Option(
+        '--state <kind>',
+        'shared state without Redis: postgres (default with a postgres:// store and no --redis) or memory (this process only)',
+      ).choices(['postgres', 'memory']),
+    )
     .option('--failure-limit <n>', 'failures per credential per window before 429', '100')
     .option('--address-failure-limit <n>', 'failures per client address per window before 429', '1000')
     .option('--failure-window <seconds>', 'failure budget window', '60')
     .addOption(
       new Option(
         '--budget-unavailable <mode>',
-        'when Redis is down: open (serve without budgets) or closed (503)',
+        'when the shared state is down: open (serve without budgets) or closed (503)',
       )
         .choices(['open', 'closed'])
         .default('open'),
@@ -134,6 +141,10 @@ export function registerServe(program: Command, io: Io): void {
         options.adminToken ?? (options.demo ? randomBytes(24).toString('base64url') : undefined);
       if (options.redis !== undefined && !/^rediss?:\/\//.test(options.redis))
         throw new UsageError('--redis takes a redis:// or rediss:// URL');
+      if (options.state !== undefined && options.redis !== undefined)
+        throw new UsageError('--state and --redis name two shared states: give one');
+      if (options.state === 'postgres' && !/^postgres(ql)?:\/\//.test(options.store))
+        throw new UsageError('--state postgres needs a postgres:// --store');
       const logger = createLogger({
         level: options.logLevel,
         destination: pino.destination({ dest: 2, sync: false }),
@@ -167,6 +178,7 @@ export function registerServe(program: Command, io: Io): void {
         },
         maxConnectionsPerAddress: Number(options.maxConnectionsPerAddress),
         ...(options.redis === undefined ? {} : { redis: options.redis, redisPrefix: options.redisPrefix }),
+        ...(options.state === undefined ? {} : { state: options.state }),
         failureBudget: {
           perCredential: {
             limit: Number(options.failureLimit),
