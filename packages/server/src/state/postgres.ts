@@ -30,44 +30,39 @@ const SETUP = [
    RETURNS bigint[] LANGUAGE plpgsql AS $$
    DECLARE
      now_ms bigint := ${NOW_MS};
-     active integer[] := '{}';
-     active_keys text[] := '{}';
-     locked integer;
-     reset_in bigint := 0;
-     row record;
-     i integer;
+     exempted text[];
+     active integer[];
+     active_keys text[];
+     found integer;
+     reset_in bigint;
+     item record;
    BEGIN
-     FOR i IN 1 .. coalesce(array_length(keys, 1), 0) LOOP
-       IF exempts[i] IS NULL OR NOT EXISTS (
-         SELECT 1 FROM payauth_state_counters c
-         WHERE c.key = exempts[i] AND c.expires_at > now_ms AND c.count > 0
-       ) THEN
-         active := active || i;
-         active_keys := active_keys || keys[i];
-       END IF;
-     END LOOP;
+     SELECT coalesce(array_agg(c.key), '{}') INTO exempted FROM payauth_state_counters c
+       WHERE c.key = ANY (exempts) AND c.expires_at > now_ms AND c.count > 0;
+     SELECT coalesce(array_agg(i ORDER BY i), '{}'), coalesce(array_agg(keys[i] ORDER BY i), '{}')
+       INTO active, active_keys
+       FROM generate_subscripts(keys, 1) AS i WHERE exempts[i] IS NULL OR NOT (exempts[i] = ANY (exempted));
      LOOP
-       SELECT count(*) INTO locked FROM (
-         SELECT 1 FROM payauth_state_counters c WHERE c.key = ANY (active_keys) ORDER BY c.key FOR UPDATE
-       ) AS held;
-       EXIT WHEN locked >= coalesce(array_length(active_keys, 1), 0);
+       found := 0;
+       reset_in := 0;
+       FOR item IN SELECT c.key, c.count, c.expires_at FROM payauth_state_counters c
+                   WHERE c.key = ANY (active_keys) ORDER BY c.key FOR UPDATE LOOP
+         found := found + 1;
+         IF item.expires_at > now_ms AND item.count >= limits[array_position(keys, item.key)] THEN
+           reset_in := greatest(reset_in, item.expires_at - now_ms);
+         END IF;
+       END LOOP;
+       EXIT WHEN found >= cardinality(active_keys);
        INSERT INTO payauth_state_counters (key, count, expires_at)
          SELECT k, 0, now_ms FROM unnest(active_keys) AS k ORDER BY k
          ON CONFLICT (key) DO NOTHING;
      END LOOP;
-     FOREACH i IN ARRAY active LOOP
-       SELECT c.count, c.expires_at INTO row FROM payauth_state_counters c WHERE c.key = keys[i];
-       IF row.expires_at > now_ms AND row.count >= limits[i] THEN
-         reset_in := greatest(reset_in, row.expires_at - now_ms);
-       END IF;
-     END LOOP;
      IF reset_in > 0 THEN RETURN ARRAY[0, reset_in]; END IF;
-     FOREACH i IN ARRAY active LOOP
-       UPDATE payauth_state_counters c SET
-         count = CASE WHEN c.expires_at > now_ms THEN c.count + 1 ELSE 1 END,
-         expires_at = CASE WHEN c.expires_at > now_ms THEN c.expires_at ELSE now_ms + windows[i] END
-       WHERE c.key = keys[i];
-     END LOOP;
+     UPDATE payauth_state_counters c SET
+       count = CASE WHEN c.expires_at > now_ms THEN c.count + 1 ELSE 1 END,
+       expires_at = CASE WHEN c.expires_at > now_ms THEN c.expires_at
+                         ELSE now_ms + windows[array_position(keys, c.key)] END
+       WHERE c.key = ANY (active_keys);
      RETURN ARRAY[1]::bigint[] || active::bigint[];
    END $$`,
   // release: one back from each counter (as often as it is named), never below zero, rows locked in key order.
@@ -195,9 +190,13 @@ export class PostgresSharedState implements SharedState {
     }
   }
 
-  async #query(text: string, values: unknown[]): Promise<pg.QueryResult> {
+  /**
+   * Runs one statement. A `name` makes it a prepared statement on each connection (parsed and planned once, then
+   * only bound and run), for the statements of every request.
+   */
+  async #query(text: string, values: unknown[], name?: string): Promise<pg.QueryResult> {
     try {
-      return await this.#pool.query(text, values);
+      return await this.#pool.query(name === undefined ? { text, values } : { name, text, values });
     } catch (error) {
       // Every failure of the state is "try again later": it holds no request's data that could be malformed.
       throw new StoreUnavailableError('the PostgreSQL shared state is unreachable', { cause: error });
@@ -210,6 +209,7 @@ export class PostgresSharedState implements SharedState {
        ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at WHERE o.expires_at <= ${NOW_MS}
        RETURNING 1`,
       [this.#prefix + key, Math.max(1, Math.ceil(ttlMs))],
+      'payauth_state_once',
     );
     return rowCount === 1;
   }
@@ -224,6 +224,7 @@ export class PostgresSharedState implements SharedState {
          expires_at = CASE WHEN c.expires_at > (SELECT now_ms FROM t) THEN c.expires_at ELSE excluded.expires_at END
        RETURNING count, expires_at - (SELECT now_ms FROM t) AS ttl`,
       [this.#prefix + key, Math.max(1, Math.ceil(ttlMs))],
+      'payauth_state_increment',
     );
     const row = rows[0] as { count: number; ttl: string };
     return { count: row.count, resetAt: this.#now() + Math.max(0, Number(row.ttl)) };
@@ -234,6 +235,7 @@ export class PostgresSharedState implements SharedState {
       `SELECT count, expires_at - ${NOW_MS} AS ttl FROM payauth_state_counters
        WHERE key = $1 AND expires_at > ${NOW_MS}`,
       [this.#prefix + key],
+      'payauth_state_peek',
     );
     const row = rows[0] as { count: number; ttl: string } | undefined;
     if (row === undefined || row.count === 0) return { count: 0, resetAt: 0 };
@@ -241,12 +243,16 @@ export class PostgresSharedState implements SharedState {
   }
 
   async reserve(counters: readonly BudgetCounter[]): Promise<Reservation> {
-    const { rows } = await this.#query('SELECT payauth_state_reserve($1, $2, $3, $4) AS answer', [
-      counters.map((c) => this.#prefix + c.key),
-      counters.map((c) => c.limit),
-      counters.map((c) => Math.max(1, Math.ceil(c.windowMs))),
-      counters.map((c) => (c.exemptWhile === undefined ? null : this.#prefix + c.exemptWhile)),
-    ]);
+    const { rows } = await this.#query(
+      'SELECT payauth_state_reserve($1, $2, $3, $4) AS answer',
+      [
+        counters.map((c) => this.#prefix + c.key),
+        counters.map((c) => c.limit),
+        counters.map((c) => Math.max(1, Math.ceil(c.windowMs))),
+        counters.map((c) => (c.exemptWhile === undefined ? null : this.#prefix + c.exemptWhile)),
+      ],
+      'payauth_state_reserve',
+    );
     // pg returns bigint[] as strings.
     const answer = (rows[0] as { answer: string[] }).answer.map(Number);
     if (answer[0] !== 1) return { granted: false, resetAt: this.#now() + Math.max(0, answer[1] ?? 0) };
@@ -255,7 +261,11 @@ export class PostgresSharedState implements SharedState {
 
   async release(keys: readonly string[]): Promise<void> {
     if (keys.length === 0) return;
-    await this.#query('SELECT payauth_state_release($1)', [keys.map((key) => this.#prefix + key)]);
+    await this.#query(
+      'SELECT payauth_state_release($1)',
+      [keys.map((key) => this.#prefix + key)],
+      'payauth_state_release',
+    );
   }
 
   /**
