@@ -289,7 +289,9 @@ describe('every shell block of README.md and docs/ runs as written', () => {
       let text = block.text;
       // A block that names the database gets an empty one of its own, as a reader who runs only that block has: each
       // such block makes its own master key, which would not open what another block's key sealed.
-      const own = text.includes('postgres://payauth@db.internal/payauth') ? await createDatabase() : undefined;
+      const own = text.includes('postgres://payauth@db.internal/payauth')
+        ? await createDatabase()
+        : undefined;
       if (own) databases.push(own);
       for (const [from, to] of placeholders({
         sandboxPort,
