@@ -10,6 +10,7 @@
 # postgres://postgres@127.0.0.1:5432)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib/paired-rounds.sh
 node=$(pwd)/node_modules/.bin/node
 server_url=${PAYAUTH_BENCH_POSTGRES:-postgres://postgres@127.0.0.1:5432}
 redis=$(pgrep -x redis-server | head -1)
@@ -41,12 +42,7 @@ trap cleanup EXIT
 for side in redis postgres; do
   for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:${port[$side]}/health/ready" && break; sleep 0.2; done
 done
-# The sandbox's hmac credential is the document's own (DEMO in packages/server/src/demo/seed.ts); one header, valid 5 min.
-header=$("$node" -e "
-const { createHmac } = require('node:crypto');
-const text = 'k1rXpphkRG!2-Fox:' + Date.now() + ':1:';
-console.log('AUTH ' + text + createHmac('sha256', 'E0!oYfVpA6-noiqGr-pT7AJ2ybT4r7lx').update(text).digest('hex'));")
-ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+header=$(demo_hmac_header "$node")
 # The PostgreSQL backends serving one database (its pools' connections), as "pid ticks" lines.
 backends() {
   for p in $(psql -At "$server_url/postgres" -c "SELECT pid FROM pg_stat_activity WHERE datname = '$1'"); do
@@ -76,12 +72,4 @@ for round in $(seq 1 "${ROUNDS:-12}"); do
   done
   echo "$line |" | tee -a "$rows"
 done
-awk -F'|' '
-  function median(values, count,   a, b, v) {
-    for (a = 2; a <= count; a++) { v = values[a]; for (b = a - 1; b >= 1 && values[b] > v; b--) values[b + 1] = values[b]; values[b + 1] = v }
-    return (count % 2) ? values[(count + 1) / 2] : (values[count / 2] + values[count / 2 + 1]) / 2
-  }
-  { n++; requests[n] = $6 / $3; server[n] = $7 / $4; store[n] = $8 / $5; both[n] = ($7 + $8) / ($4 + $5) }
-  END {
-    printf "\npostgres ÷ redis, medians of %d rounds: requests %.2f, server µs %.2f, state µs %.2f, both µs %.2f\n", n, median(requests, n), median(server, n), median(store, n), median(both, n)
-  }' "$rows"
+paired_medians "$rows" "postgres ÷ redis" state
