@@ -23,15 +23,17 @@ const SETUP = [
      expires_at bigint NOT NULL
    ) WITH (fillfactor = 70)`,
   'CREATE INDEX IF NOT EXISTS payauth_state_counters_expiry ON payauth_state_counters (expires_at)',
-  // reserve: the Redis state's Lua script as one function call, for one reservation or several. `owners[i]` says
-  // which reservation counter i belongs to (1…m). Every counter of the batch is locked first, in key order, so
-  // concurrent calls on overlapping counters queue instead of deadlocking; then the reservations are decided one after
-  // the other, as if they had come one by one: each checks its counters and counts them all, or none. Answers,
-  // reservation after reservation, {1, n, i…} (the n indexes counted) or {0, ms to the reset}; or {-1} when a
-  // counter has no row yet: the caller creates the rows in a statement of its own, holding no other lock, and calls
-  // again (creating them here, between locks, would let two calls wait on each other).
+  // reserve: the Redis state's Lua script as one function call, for several reservations and releases at once.
+  // `owners[i]` says which reservation counter i belongs to (1…m); `releases` are counters to take one back from (as
+  // often as each is named, never below zero): the successes of earlier requests. Every counter named is locked first,
+  // in key order, so concurrent calls on overlapping counters queue instead of deadlocking; the releases are applied,
+  // then the reservations are decided one after the other, as if they had come one by one: each checks its counters
+  // and counts them all, or none. Answers, reservation after reservation, {1, n, i…} (the n indexes counted) or
+  // {0, ms to the reset}; or {-1}, having changed nothing, when a counter to reserve has no row yet: the caller creates
+  // the rows in a statement of its own, holding no other lock, and calls again (creating them here, between locks,
+  // would let two calls wait on each other).
   `CREATE OR REPLACE FUNCTION payauth_state_reserve(
-     keys text[], limits integer[], windows bigint[], exempts text[], owners integer[]
+     keys text[], limits integer[], windows bigint[], exempts text[], owners integer[], releases text[]
    ) RETURNS bigint[] LANGUAGE plpgsql AS $$
    DECLARE
      now_ms bigint := ${NOW_MS};
@@ -47,10 +49,13 @@ const SETUP = [
        WHERE c.key = ANY (exempts) AND c.expires_at > now_ms AND c.count > 0;
      SELECT coalesce(array_agg(DISTINCT keys[i]), '{}') INTO active_keys
        FROM generate_subscripts(keys, 1) AS i WHERE exempts[i] IS NULL OR NOT (exempts[i] = ANY (exempted));
-     SELECT count(*) INTO found FROM (
-       SELECT 1 FROM payauth_state_counters c WHERE c.key = ANY (active_keys) ORDER BY c.key FOR UPDATE
+     SELECT count(*) FILTER (WHERE held.key = ANY (active_keys)) INTO found FROM (
+       SELECT c.key FROM payauth_state_counters c
+       WHERE c.key = ANY (active_keys) OR c.key = ANY (releases) ORDER BY c.key FOR UPDATE
      ) AS held;
      IF found < cardinality(active_keys) THEN RETURN ARRAY[-1]::bigint[]; END IF;
+     UPDATE payauth_state_counters c SET count = greatest(0, c.count - r.n)
+       FROM (SELECT k, count(*)::integer AS n FROM unnest(releases) AS k GROUP BY k) AS r WHERE c.key = r.k;
      FOR owner IN 1 .. coalesce((SELECT max(o) FROM unnest(owners) AS o), 0) LOOP
        SELECT coalesce(array_agg(i ORDER BY i), '{}') INTO counted FROM generate_subscripts(keys, 1) AS i
          WHERE owners[i] = owner AND (exempts[i] IS NULL OR NOT (exempts[i] = ANY (exempted)));
@@ -68,16 +73,6 @@ const SETUP = [
        END IF;
      END LOOP;
      RETURN answer;
-   END $$`,
-  // release: one back from each counter (as often as it is named), never below zero, rows locked in key order.
-  `CREATE OR REPLACE FUNCTION payauth_state_release(keys text[])
-   RETURNS void LANGUAGE plpgsql AS $$
-   DECLARE
-     item record;
-   BEGIN
-     FOR item IN SELECT k, count(*)::integer AS n FROM unnest(keys) AS k GROUP BY k ORDER BY k LOOP
-       UPDATE payauth_state_counters c SET count = greatest(0, c.count - item.n) WHERE c.key = item.k;
-     END LOOP;
    END $$`,
 ];
 
@@ -130,6 +125,11 @@ class Coalescer<Input, Output> {
     }
   }
 }
+
+/** What waits for the next budget call: a reservation, or the counters of a success to take back. */
+type BudgetOperation =
+  | { readonly counters: readonly BudgetCounter[] }
+  | { readonly released: readonly string[] };
 
 /** Options of {@link PostgresSharedState}. */
 export interface PostgresSharedStateOptions {
@@ -186,14 +186,13 @@ export class PostgresSharedState implements SharedState {
   readonly #sweeper: NodeJS.Timeout | undefined;
   /**
    * Reservations and releases issued while earlier ones are on the wire go together as the next call: under load
-   * one statement serves many requests (as ioredis's auto-pipelining does for the Redis state). Figures: bench/README.md,
-   * "PostgreSQL shared state against Redis".
+   * one statement serves many requests (as ioredis's auto-pipelining does for the Redis state). Figures:
+   * bench/README.md, "PostgreSQL shared state against Redis".
    */
-  readonly #reservations = new Coalescer<readonly BudgetCounter[], Reservation>(
-    (batch) => this.#reserveMany(batch),
+  readonly #budget = new Coalescer<BudgetOperation, Reservation | undefined>(
+    (batch) => this.#settle(batch),
     2,
   );
-  readonly #releases = new Coalescer<readonly string[], undefined>((batch) => this.#releaseMany(batch), 1);
   #listener: pg.Client | undefined;
   #reconnect: NodeJS.Timeout | undefined;
   #closed = false;
@@ -304,20 +303,31 @@ export class PostgresSharedState implements SharedState {
   }
 
   reserve(counters: readonly BudgetCounter[]): Promise<Reservation> {
-    return this.#reservations.submit(counters);
+    return this.#budget.submit({ counters }) as Promise<Reservation>;
   }
 
-  /** One call for the reservations that waited while earlier calls were on the wire (see {@link Coalescer}). */
-  async #reserveMany(batch: ReadonlyArray<readonly BudgetCounter[]>, attempt = 1): Promise<Reservation[]> {
-    const all = batch.flat();
+  async release(keys: readonly string[]): Promise<void> {
+    if (keys.length > 0) await this.#budget.submit({ released: keys });
+  }
+
+  /**
+   * One call for the reservations and releases that waited while earlier calls were on the wire (see
+   * {@link Coalescer}): the releases are applied first, so a success's count is never still held against the
+   * reservations that follow it.
+   */
+  async #settle(batch: readonly BudgetOperation[], attempt = 1): Promise<Array<Reservation | undefined>> {
+    const reservations = batch.flatMap((operation) => ('counters' in operation ? [operation.counters] : []));
+    const all = reservations.flat();
+    const released = batch.flatMap((operation) => ('released' in operation ? operation.released : []));
     const { rows } = await this.#query(
-      'SELECT payauth_state_reserve($1, $2, $3, $4, $5) AS answer',
+      'SELECT payauth_state_reserve($1, $2, $3, $4, $5, $6) AS answer',
       [
         all.map((c) => this.#prefix + c.key),
         all.map((c) => c.limit),
         all.map((c) => Math.max(1, Math.ceil(c.windowMs))),
         all.map((c) => (c.exemptWhile === undefined ? null : this.#prefix + c.exemptWhile)),
-        batch.flatMap((counters, owner) => counters.map(() => owner + 1)),
+        reservations.flatMap((counters, owner) => counters.map(() => owner + 1)),
+        released.map((key) => this.#prefix + key),
       ],
       'payauth_state_reserve',
     );
@@ -335,38 +345,22 @@ export class PostgresSharedState implements SharedState {
         [all.map((c) => this.#prefix + c.key)],
         'payauth_state_create',
       );
-      return this.#reserveMany(batch, attempt + 1);
+      return this.#settle(batch, attempt + 1);
     }
     const now = this.#now();
-    const reservations: Reservation[] = [];
     let at = 0;
-    for (const _ of batch) {
+    return batch.map((operation): Reservation | undefined => {
+      if (!('counters' in operation)) return undefined;
       if (answer[at] !== 1) {
-        reservations.push({ granted: false, resetAt: now + Math.max(0, answer[at + 1] ?? 0) });
+        const refused = { granted: false as const, resetAt: now + Math.max(0, answer[at + 1] ?? 0) };
         at += 2;
-        continue;
+        return refused;
       }
       const count = answer[at + 1]!;
-      reservations.push({
-        granted: true,
-        counted: answer.slice(at + 2, at + 2 + count).map((index) => all[index - 1]!.key),
-      });
+      const counted = answer.slice(at + 2, at + 2 + count).map((index) => all[index - 1]!.key);
       at += 2 + count;
-    }
-    return reservations;
-  }
-
-  async release(keys: readonly string[]): Promise<void> {
-    if (keys.length > 0) await this.#releases.submit(keys);
-  }
-
-  async #releaseMany(batch: ReadonlyArray<readonly string[]>): Promise<undefined[]> {
-    await this.#query(
-      'SELECT payauth_state_release($1)',
-      [batch.flat().map((key) => this.#prefix + key)],
-      'payauth_state_release',
-    );
-    return batch.map(() => undefined);
+      return { granted: true, counted };
+    });
   }
 
   /**
