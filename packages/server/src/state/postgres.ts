@@ -163,8 +163,9 @@ function createPool(url: string): pg.Pool {
  * - `consumeOnce`: `INSERT … ON CONFLICT (key) DO UPDATE … WHERE expired RETURNING` — of any number of concurrent
  *   callers, in any instance, exactly one gets a row back while the record lives;
  * - `increment`: one upsert that counts and (re)starts the window;
- * - `reserve`/`release`: one call each of a PL/pgSQL function that locks the counters in key order, checks them all,
- *   and counts them all or none (the Redis state's Lua script);
+ * - `reserve`/`release`: one call of a PL/pgSQL function that locks the counters in key order, gives back the
+ *   releases, then checks each reservation's counters and counts them all or none (the Redis state's Lua script);
+ *   under load the reservations and releases issued while earlier calls are on the wire share the next call;
  * - `publishChange`/`onChange`: NOTIFY/LISTEN on the store's change channel, on a connection of its own that
  *   reconnects by itself.
  *
