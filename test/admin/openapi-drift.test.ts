@@ -211,6 +211,8 @@ describe('every documented answer of the real server matches /openapi.json', () 
   it('the platform routes', async () => {
     for (const path of [
       '/health',
+      '/health/live',
+      '/health/ready',
       '/.well-known/jwks.json',
       '/.well-known/oauth-authorization-server',
       '/.well-known/openid-configuration',

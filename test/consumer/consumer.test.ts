@@ -43,6 +43,7 @@ const SUBPATHS = [
   '@payauth/server/standalone',
   '@payauth/server/postgres',
   '@payauth/server/redis',
+  '@payauth/server/postgres-state',
   '@payauth/server/metrics',
   'payauth',
 ];

@@ -45,6 +45,14 @@ export { type GeneratedIdentity, generateIdentity } from './demo/identity.ts';
 export { DEMO, DEMO_PARTNER, type DemoCredentials, formatDemo, seedDemo } from './demo/seed.ts';
 // The neutral HTTP layer, for an adapter of your own.
 export { assertMechanism, createGuards, GUARD_SURFACE, type Guard } from './guards/authenticate.ts';
+// The probes of a deployment (docs/deployment.md).
+export {
+  createHealthRoutes,
+  createReadinessCheck,
+  PROBE_PATHS,
+  type ProbeTargets,
+  type Readiness,
+} from './health/probes.ts';
 export { matchRoute, type RouteMatch, runRoute } from './http/dispatch.ts';
 export { renderBodyProblem, renderFailure, renderNotFound } from './http/failure.ts';
 export { createRequestId, headersFromRaw, jsonResponse, singleHeader } from './http/headers.ts';
@@ -68,7 +76,7 @@ export { createPayauth, type Payauth, type PayauthLogger, type PayauthOptions } 
 export type { RejectionEvent } from './rejection-events.ts';
 export { Envelope, loadMasterKey, MASTER_KEY_VARIABLE, parseMasterKey } from './secrets/envelope.ts';
 export { MEMORY_STATE_LIMITS, MemorySharedState } from './state/memory.ts';
-export { openSharedState } from './state/open.ts';
+export { openConfiguredState, openSharedState, type StateChoice, type StateKind } from './state/open.ts';
 export type { BudgetCounter, Reservation, SharedState } from './state/types.ts';
 export {
   isConnectionFailure,

@@ -22,8 +22,7 @@ import { releaseReservation } from './rejection.ts';
 import { type RejectionEvent, RejectionListeners } from './rejection-events.ts';
 import { Envelope, parseMasterKey } from './secrets/envelope.ts';
 import { createIdFingerprint } from './secrets/fingerprint.ts';
-import { MemorySharedState } from './state/memory.ts';
-import { openSharedState } from './state/open.ts';
+import { openConfiguredState, type StateKind } from './state/open.ts';
 import type { SharedState } from './state/types.ts';
 import { openStore } from './store/open.ts';
 import type { PayauthStore } from './store/types.ts';
@@ -53,6 +52,11 @@ export interface PayauthOptions {
   readonly redis?: string | Redis | SharedState;
   /** Key prefix in Redis (default `payauth:`). */
   readonly redisPrefix?: string;
+  /**
+   * The shared state without Redis: `'postgres'` (the store's PostgreSQL database; the default with a `postgres://`
+   * store and no `redis`), `'memory'` (this process only), or any {@link SharedState} (docs/deployment.md).
+   */
+  readonly state?: StateKind | SharedState;
   /** The master key that encrypts stored secrets (32 bytes, or 64 hex digits / base64). Default: `PAYAUTH_MASTER_KEY`,
    * else a `<store>.master-key` file beside a SQLite file, else (`:memory:`) a random key. Required with PostgreSQL
    * (unless the variable is set). With a store object, required unless the variable is set. */
@@ -172,13 +176,6 @@ function createCheck(
   };
 }
 
-async function openState(options: PayauthOptions, now: () => number): Promise<SharedState> {
-  const redis = options.redis;
-  if (redis === undefined) return new MemorySharedState({ now });
-  if (typeof redis === 'object' && 'consumeOnce' in redis) return redis;
-  return openSharedState(redis, options.redisPrefix);
-}
-
 /**
  * Builds payauth once — configuration with its defaults, store, shared state, keys, clock, audit trail — for an
  * adapter to serve (`@payauth/server/express`, `/hono`, `/fastify`, `/fetch`) and for `payauth serve`.
@@ -220,7 +217,7 @@ export async function createPayauth(options: PayauthOptions): Promise<Payauth> {
           location: 'custom store',
         };
   const { store, envelope } = opened;
-  const state = await openState(options, now);
+  const { state, owned: ownsState } = await openConfiguredState({ ...options, now });
   const service = new CredentialService({ store, envelope, now });
   const config: AuthConfig = resolveConfig(issuerUrl, {
     ...options.config,
@@ -333,7 +330,7 @@ export async function createPayauth(options: PayauthOptions): Promise<Payauth> {
       issuer.stop();
       await stopListening?.();
       await audit.close();
-      if (options.redis === undefined || typeof options.redis === 'string') await state.close();
+      if (ownsState) await state.close();
       if (typeof options.store === 'string') await store.close();
     },
   };

@@ -3,6 +3,7 @@ import { InvalidOptionError } from '@payauth/core';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { payauthPlugin } from './adapters/fastify.ts';
+import { createHealthRoutes } from './health/probes.ts';
 import { renderNotFound } from './http/failure.ts';
 import { createRequestId } from './http/headers.ts';
 import { createPayauth, type Payauth, type PayauthOptions } from './payauth.ts';
@@ -24,7 +25,15 @@ export interface PayauthServerOptions extends Omit<PayauthOptions, 'logger'> {
    * The peer is the TCP peer: behind a load balancer, leave it off (every connection comes from the balancer).
    */
   readonly maxConnectionsPerAddress?: number;
+  /**
+   * On `close()`, how long requests in flight may take to finish before their connections are cut (default 10 s,
+   * SPEC.md "Run as a service"); the audit trail is flushed and the store closed after them either way.
+   */
+  readonly drainTimeoutMs?: number;
 }
+
+/** How long `close()` waits for requests in flight by default (SPEC.md, "Run as a service"). */
+export const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
 
 /** Default limits of slow clients (docs/server.md, "Slow clients"). */
 export const DEFAULT_TIMEOUTS = { requestMs: 10_000, headersMs: 10_000, keepAliveMs: 5_000 } as const;
@@ -35,7 +44,10 @@ export interface PayauthServer {
   readonly payauth: Payauth;
   /** Starts listening; resolves to the base URL. */
   listen(port: number, host?: string): Promise<string>;
-  /** Drains connections, then closes payauth (flushes the audit trail, closes the store and state). */
+  /**
+   * Drains: stops accepting, lets requests in flight finish (up to `drainTimeoutMs`, then cuts them), then closes
+   * payauth (flushes the audit trail, closes the store and state).
+   */
   close(): Promise<void>;
 }
 
@@ -115,12 +127,24 @@ export async function createPayauthServer(options: PayauthServerOptions): Promis
       : (Fastify({ ...common, loggerInstance: logger }) as unknown as FastifyInstance);
   app.server.headersTimeout = Math.min(headersMs, requestMs);
   capConnections(app, options.maxConnectionsPerAddress ?? 0);
+  const drainMs = options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS;
+  if (!Number.isSafeInteger(drainMs) || drainMs < 0)
+    throw new InvalidOptionError('drainTimeoutMs', 'milliseconds');
+  // The probes of a deployment: /health/live and /health/ready (docs/deployment.md).
+  payauth.addRoutes(createHealthRoutes(payauth));
+  // While draining, an answer ends its connection: a keep-alive connection would otherwise stay open, idle, until
+  // its keep-alive timeout, holding the drain (and the audit flush) back by up to 5 s.
+  let draining = false;
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    if (draining) reply.header('connection', 'close');
+    done(null, payload);
+  });
   await app.register(payauthPlugin, { payauth });
   app.setNotFoundHandler((request, reply) => {
     const answer = renderNotFound(request.method, request.url.split('?')[0] ?? '');
     return reply.code(answer.status).headers(answer.headers).send(answer.body);
   });
-  let closed = false;
+  let closing: Promise<void> | undefined;
   return {
     app,
     payauth,
@@ -130,11 +154,20 @@ export async function createPayauthServer(options: PayauthServerOptions): Promis
       const actualPort = typeof address === 'object' && address ? address.port : port;
       return `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`;
     },
-    async close() {
-      if (closed) return;
-      closed = true;
-      await app.close();
-      await payauth.close();
+    close() {
+      closing ??= (async () => {
+        draining = true;
+        // Fastify stops accepting, answers 503 to new requests on open connections and closes idle ones; a request
+        // still running after the drain timeout has its connection cut so that the audit rows are flushed in time.
+        const cut = setTimeout(() => app.server.closeAllConnections(), drainMs);
+        try {
+          await app.close();
+        } finally {
+          clearTimeout(cut);
+          await payauth.close();
+        }
+      })();
+      return closing;
     },
   };
 }

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { createLogger, formatDemo } from '@payauth/server';
-import { createPayauthServer } from '@payauth/server/standalone';
+import { createPayauthServer, DEFAULT_DRAIN_TIMEOUT_MS } from '@payauth/server/standalone';
 import { type Command, Option } from 'commander';
 import pino from 'pino';
+import { bindEnvironment } from '../environment.ts';
 import { asUsageError } from '../open-store.ts';
 import { type Io, UsageError } from '../output.ts';
 
@@ -20,6 +21,7 @@ interface ServeOptions {
   pollInterval: string;
   redis?: string;
   redisPrefix: string;
+  state?: 'postgres' | 'memory';
   failureLimit: string;
   addressFailureLimit: string;
   failureWindow: string;
@@ -38,7 +40,7 @@ interface ServeOptions {
 
 /** `payauth serve`: the sandbox of all four providers (and the production server). */
 export function registerServe(program: Command, io: Io): void {
-  program
+  const serve = program
     .command('serve')
     .description('run the server: API-money, Fondy, eMoney and WakaPay endpoints on one port')
     .option('--port <port>', 'TCP port (0: any free port)', '8080')
@@ -53,13 +55,19 @@ export function registerServe(program: Command, io: Io): void {
       'Redis shared state for several instances: replay records, failure budgets, change notices',
     )
     .option('--redis-prefix <prefix>', 'key prefix in Redis (several deployments on one Redis)', 'payauth:')
+    .addOption(
+      new Option(
+        '--state <kind>',
+        'shared state without Redis: postgres (default with a postgres:// store and no --redis) or memory (this process only)',
+      ).choices(['postgres', 'memory']),
+    )
     .option('--failure-limit <n>', 'failures per credential per window before 429', '100')
     .option('--address-failure-limit <n>', 'failures per client address per window before 429', '1000')
     .option('--failure-window <seconds>', 'failure budget window', '60')
     .addOption(
       new Option(
         '--budget-unavailable <mode>',
-        'when Redis is down: open (serve without budgets) or closed (503)',
+        'when the shared state is down: open (serve without budgets) or closed (503)',
       )
         .choices(['open', 'closed'])
         .default('open'),
@@ -133,6 +141,10 @@ export function registerServe(program: Command, io: Io): void {
         options.adminToken ?? (options.demo ? randomBytes(24).toString('base64url') : undefined);
       if (options.redis !== undefined && !/^rediss?:\/\//.test(options.redis))
         throw new UsageError('--redis takes a redis:// or rediss:// URL');
+      if (options.state !== undefined && options.redis !== undefined)
+        throw new UsageError('--state and --redis name two shared states: give one');
+      if (options.state === 'postgres' && !/^postgres(ql)?:\/\//.test(options.store))
+        throw new UsageError('--state postgres needs a postgres:// --store');
       const logger = createLogger({
         level: options.logLevel,
         destination: pino.destination({ dest: 2, sync: false }),
@@ -166,6 +178,7 @@ export function registerServe(program: Command, io: Io): void {
         },
         maxConnectionsPerAddress: Number(options.maxConnectionsPerAddress),
         ...(options.redis === undefined ? {} : { redis: options.redis, redisPrefix: options.redisPrefix }),
+        ...(options.state === undefined ? {} : { state: options.state }),
         failureBudget: {
           perCredential: {
             limit: Number(options.failureLimit),
@@ -190,13 +203,24 @@ export function registerServe(program: Command, io: Io): void {
       }
       const stop = async (signal: string) => {
         logger.info({ event: 'server.stopping', signal });
-        await server.close();
+        // Drain (requests in flight up to 10 s), flush the audit trail, close the store and state: exit 0. A store
+        // that never answers must not hold the process past that and a margin for the flush (exit 1).
+        setTimeout(() => process.exit(1), DEFAULT_DRAIN_TIMEOUT_MS + 5000).unref();
+        const failed = await server.close().then(
+          () => false,
+          (error: unknown) => {
+            logger.error({ event: 'server.close_failed', message: (error as Error)?.message });
+            return true;
+          },
+        );
         logger.flush?.();
-        process.exit(0);
+        process.exit(failed ? 1 : 0);
       };
       process.once('SIGTERM', () => void stop('SIGTERM'));
       process.once('SIGINT', () => void stop('SIGINT'));
     });
+  // Every flag from its PAYAUTH_* variable (SPEC.md, "Run as a service").
+  bindEnvironment(serve);
 }
 
 /** `--trust-proxy` as Fastify takes it: `true`, a number of hops, or addresses/CIDRs. */

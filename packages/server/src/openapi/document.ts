@@ -21,6 +21,8 @@ const SANDBOX_PATHS = new Set([
   '/public/v1/users',
   '/business/balance',
   '/health',
+  '/health/live',
+  '/health/ready',
 ]);
 
 const ref = (name: string): Json => ({ $ref: `#/components/schemas/${name}` });
@@ -180,6 +182,23 @@ function providerPaths(): Json {
         responses: {
           '200': json('Serving.', 'Health'),
           '503': json('The store did not answer its last poll.', 'Health'),
+        },
+      },
+    },
+    '/health/live': {
+      get: {
+        tags: ['platform'],
+        summary: 'Liveness probe: the process serves',
+        responses: { '200': json('Serving (no dependency is asked).', 'Liveness') },
+      },
+    },
+    '/health/ready': {
+      get: {
+        tags: ['platform'],
+        summary: 'Readiness probe: the store and the shared state answer',
+        responses: {
+          '200': json('Both answered within 2 s.', 'Readiness'),
+          '503': json('One of them did not (with `Retry-After`).', 'Readiness'),
         },
       },
     },

@@ -95,6 +95,15 @@ export const providerSchemas: Record<string, Schema> = {
   ApiKeyAuthResponse: object({ accessToken: string, expiresIn: integer }),
   ApiKeyError: object({ code: { const: 0 }, error: string }),
   Balance: object({ currency: { type: 'string', pattern: '^[A-Z]{3}$' }, balance: string }),
+  Liveness: object({ status: { type: 'string', enum: ['live'] } }, ['status']),
+  Readiness: object(
+    {
+      status: { type: 'string', enum: ['ready', 'unavailable'] },
+      store: { type: 'string', enum: ['ok', 'down'] },
+      state: { type: 'string', enum: ['ok', 'down'] },
+    },
+    ['status', 'store', 'state'],
+  ),
   Health: object(
     {
       status: { type: 'string', enum: ['ok', 'degraded'] },

@@ -1,5 +1,6 @@
 import { InvalidOptionError } from '@payauth/core';
 import type { Redis } from 'ioredis';
+import { MemorySharedState } from './memory.ts';
 import type { SharedState } from './types.ts';
 
 /**
@@ -39,4 +40,64 @@ export async function openSharedState(connection: string | Redis, prefix = 'paya
     );
   }
   return new RedisSharedState(redis, { prefix });
+}
+
+/** Which shared state: in-process `memory` (one instance), or `postgres` (several, without Redis). */
+export type StateKind = 'memory' | 'postgres';
+
+/** What {@link openConfiguredState} reads: `createPayauth`'s `store`, `redis`, `redisPrefix` and `state` options. */
+export interface StateChoice {
+  readonly store: string | object;
+  readonly redis?: string | Redis | SharedState;
+  readonly redisPrefix?: string;
+  readonly state?: StateKind | SharedState;
+  readonly now?: () => number;
+}
+
+/**
+ * Opens the shared state `createPayauth` was configured for, and says whether payauth owns it (closes it):
+ * - a {@link SharedState} given as `state` or `redis`: as it is (the caller closes it);
+ * - `redis`: the Redis state;
+ * - `state: 'postgres'`, or nothing with a `postgres://` store: the PostgreSQL state in the store's database (`pg`
+ *   loads only then), so several instances on one database are never silently apart;
+ * - else (`state: 'memory'`, or a SQLite or memory store): in-process memory.
+ *
+ * @example
+ * ```ts
+ * const { state } = await openConfiguredState({ store: 'postgres://payauth@db/payauth' }) // PostgreSQL state
+ * ```
+ */
+export async function openConfiguredState(
+  choice: StateChoice,
+): Promise<{ state: SharedState; owned: boolean }> {
+  const { redis, state } = choice;
+  if (state !== undefined && typeof state === 'object') {
+    if (redis !== undefined) throw new InvalidOptionError('state', 'not given together with redis');
+    return { state, owned: false };
+  }
+  if (state !== undefined && state !== 'memory' && state !== 'postgres') {
+    throw new InvalidOptionError('state', "'memory', 'postgres' or a SharedState");
+  }
+  if (redis !== undefined) {
+    if (state !== undefined) {
+      throw new InvalidOptionError(
+        'state',
+        `not given together with redis (one shared state: ${state} or Redis)`,
+      );
+    }
+    if (typeof redis === 'object' && 'consumeOnce' in redis) return { state: redis, owned: false };
+    return { state: await openSharedState(redis, choice.redisPrefix), owned: typeof redis === 'string' };
+  }
+  const postgresStore = typeof choice.store === 'string' && /^postgres(ql)?:\/\//.test(choice.store);
+  if (state === 'postgres' || (state === undefined && postgresStore)) {
+    if (!postgresStore) {
+      throw new InvalidOptionError(
+        'state',
+        "'postgres' only with a postgres:// store (or pass a SharedState)",
+      );
+    }
+    const { PostgresSharedState } = await import('./postgres.ts');
+    return { state: await PostgresSharedState.open(choice.store as string), owned: true };
+  }
+  return { state: new MemorySharedState(choice.now ? { now: choice.now } : {}), owned: true };
 }
