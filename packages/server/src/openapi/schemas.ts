@@ -82,6 +82,7 @@ export const providerSchemas: Record<string, Schema> = {
         'invalid_scope',
         'invalid_token',
         'temporarily_unavailable',
+        'server_error',
       ],
     },
     error_description: string,
