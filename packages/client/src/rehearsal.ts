@@ -130,11 +130,16 @@ function seconds(ms: number): string {
 /** The error a call ended with, named for the report: class, code and the provider's code. */
 function describeError(error: unknown): string {
   if (error instanceof PayauthResponseError) {
-    const provider = error.providerCode === undefined ? '' : ` ${error.providerCode}`;
-    return `${error.name} (${error.code}, HTTP ${error.status}${provider})`;
+    // The provider's code where it says something (WakaPay's 0 and Fondy's repeated status do not), then its message.
+    const code = ['0', String(error.status)].includes(error.providerCode ?? '0')
+      ? undefined
+      : error.providerCode;
+    const message = error.providerMessage === undefined ? undefined : `"${error.providerMessage}"`;
+    const said = [code, message].filter((part) => part !== undefined);
+    return `${error.name} ${error.code} (HTTP ${error.status}${said.length > 0 ? `, ${said.join(' ')}` : ''})`;
   }
-  if (error instanceof Error)
-    return `${error.name}${(error as { code?: unknown }).code ? ` (${String((error as { code?: unknown }).code)})` : ''}`;
+  const code = (error as { code?: unknown })?.code;
+  if (error instanceof Error) return `${error.name}${typeof code === 'string' ? ` ${code}` : ''}`;
   return String(error);
 }
 
