@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { payauthHandler } from '../adapters/fetch.ts';
 import { DEMO } from '../demo/seed.ts';
 import { createPayauth, type Payauth } from '../payauth.ts';
+import { scenarioNames } from './catalog.ts';
 import { ARMED_LIMIT } from './engine.ts';
 
 const ISSUER = 'http://127.0.0.1:9';
@@ -72,7 +73,14 @@ describe('the admin API arms, lists and disarms scenarios', () => {
       remaining: 2,
       createdAt: expect.any(String),
     });
-    expect((await admin('GET', '/scenarios')).json.scenarios).toEqual([armed.json]);
+    const listed = (await admin('GET', '/scenarios')).json;
+    expect(listed.scenarios).toEqual([armed.json]);
+    expect(listed.available.map((entry: { name: string }) => entry.name)).toEqual([...scenarioNames]);
+    expect(listed.available.find((entry: { name: string }) => entry.name === 'slow')).toEqual({
+      name: 'slow',
+      points: ['token', 'hmac-guard', 'bearer-guard'],
+      parameters: { ms: { minimum: 0, maximum: 30_000, default: 1000, unit: 'milliseconds' } },
+    });
     expect(await apiKeyToken(DEMO.apiKey.apiKey, DEMO.apiKey.apiSecret)).toEqual({
       status: 429,
       applied: 'rate-limited',
@@ -82,7 +90,7 @@ describe('the admin API arms, lists and disarms scenarios', () => {
       status: 429,
       applied: 'rate-limited',
     });
-    expect((await admin('GET', '/scenarios')).json).toEqual({ scenarios: [] });
+    expect((await admin('GET', '/scenarios')).json.scenarios).toEqual([]);
     expect(await apiKeyToken(DEMO.apiKey.apiKey, DEMO.apiKey.apiSecret)).toEqual({
       status: 200,
       applied: null,

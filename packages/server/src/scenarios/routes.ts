@@ -5,7 +5,7 @@ import { readJsonObject } from '../admin/request.ts';
 import { adminError, adminJson } from '../admin/responses.ts';
 import type { AuthRequest, NeutralResponse, Route } from '../http/types.ts';
 import type { CredentialRecord } from '../store/types.ts';
-import { isScenarioName, resolveParameters, scenarioNames } from './catalog.ts';
+import { isScenarioName, resolveParameters, scenarioCatalog, scenarioNames } from './catalog.ts';
 import type { ScenarioEngine } from './engine.ts';
 
 /** The most times one scenario may be armed for. */
@@ -28,7 +28,7 @@ async function findCredential(
 /**
  * The scenario routes of the admin API (docs/admin.md, "Scenarios"), served only when scenarios are on:
  * `POST /admin/api/scenarios` arms one (`{ scenario, credential?, times?, params? }` → 201 with its `id`),
- * `GET /admin/api/scenarios` lists those still armed, `DELETE /admin/api/scenarios/:id` disarms one. Arming and
+ * `GET /admin/api/scenarios` lists those still armed (and, in `available`, every scenario and its parameters), `DELETE /admin/api/scenarios/:id` disarms one. Arming and
  * disarming write an audit row (`ADMIN_SCENARIO_ARMED`, `ADMIN_SCENARIO_DISARMED`).
  *
  * @example
@@ -99,7 +99,9 @@ export function createScenarioRoutes(
     {
       method: 'GET',
       path: '/admin/api/scenarios',
-      handle: async () => adminJson(200, { scenarios: engine.list() }),
+      // `available`: every scenario with where it applies and its parameters, so clients (the dashboard) restate none.
+      handle: async () =>
+        adminJson(200, { scenarios: engine.list(), available: Object.values(scenarioCatalog) }),
     },
     { method: 'POST', path: '/admin/api/scenarios', readsBody: true, handle: arm },
     { method: 'DELETE', path: '/admin/api/scenarios/:id', handle: disarm },
