@@ -8,9 +8,10 @@ import { byId, replace } from './dom.js';
 import { language, onLanguageChange, setLanguage, t, translatePage } from './i18n.js';
 import { createLiveView } from './live.js';
 import { createPlaygroundView } from './playground.js';
+import { createScenariosView } from './scenarios.js';
 import { createTryItView } from './try-it.js';
 
-const SECTIONS = ['credentials', 'live', 'playground', 'try-it', 'activity'];
+const SECTIONS = ['credentials', 'live', 'playground', 'try-it', 'scenarios', 'activity'];
 const REFRESH_MS = 5000;
 
 const api = new AdminApi();
@@ -49,7 +50,10 @@ const context = {
     window.location.hash = section;
   },
   visible: (section) => signedIn && currentSection() === section && !document.hidden,
-  changed: () => tryIt.render(),
+  changed: () => {
+    tryIt.render();
+    scenarios.render();
+  },
   rejected: () => {
     // A rejection just happened: the chart and the last-use column are stale. Coalesce bursts.
     clearTimeout(pending);
@@ -61,6 +65,7 @@ const credentials = createCredentialsView(context);
 const live = createLiveView(context);
 const playground = createPlaygroundView(context);
 const tryIt = createTryItView(context);
+const scenarios = createScenariosView(context);
 
 async function refreshActivity() {
   try {
@@ -83,7 +88,11 @@ async function refreshActivity() {
 
 async function refreshAll() {
   if (!signedIn) return;
-  await Promise.all([credentials.refresh(), refreshActivity()]);
+  await Promise.all([
+    credentials.refresh(),
+    refreshActivity(),
+    context.visible('scenarios') ? scenarios.refresh() : undefined,
+  ]);
 }
 
 function showSection(focus) {
@@ -95,6 +104,7 @@ function showSection(focus) {
   }
   if (name === 'live') live.shown();
   if (name === 'try-it') tryIt.render();
+  if (name === 'scenarios') scenarios.refresh();
   if (focus) {
     const heading = byId(name).querySelector('h1');
     heading?.setAttribute('tabindex', '-1');
@@ -111,6 +121,7 @@ function renderAll() {
   live.render();
   playground.render();
   tryIt.render();
+  scenarios.render();
   if (signedIn) refreshActivity();
 }
 
