@@ -61,11 +61,13 @@ export interface RehearsalOptions {
 export interface RehearsalExchange {
   /** `token` for a token request, `resource` for the protected resource. */
   readonly kind: 'token' | 'resource';
+  /** The HTTP method. */
   readonly method: string;
   /** The `Payauth-Scenario` value it was sent with. */
   readonly scenario: string | undefined;
   /** The answer's status; undefined when there was none (`failure` says why). */
   readonly status: number | undefined;
+  /** Why there was no answer: the client's timeout, the caller's signal, or a network failure. */
   readonly failure: 'timed out' | 'aborted by the caller' | 'no answer' | undefined;
   /** The answer's `Payauth-Scenario-Applied`. */
   readonly applied: string | undefined;
@@ -75,6 +77,7 @@ export interface RehearsalExchange {
 
 /** What one scenario showed. */
 export interface ScenarioResult {
+  /** The scenario played. */
   readonly scenario: ScenarioName;
   /** `n/a` where the scenario has nothing to act on (api-money holds no token). */
   readonly result: 'pass' | 'fail' | 'n/a';
@@ -82,13 +85,17 @@ export interface ScenarioResult {
   readonly did: string;
   /** Why it failed. */
   readonly problem?: string;
+  /** The requests the client made, in order. */
   readonly exchanges: readonly RehearsalExchange[];
 }
 
 /** The outcome of {@link rehearse}. */
 export interface RehearsalReport {
+  /** The name shown (the preset's, unless {@link RehearsalOptions.label} said otherwise). */
   readonly label: string;
+  /** The client's mechanism. */
   readonly mechanism: Mechanism;
+  /** One per scenario, in the order played. */
   readonly results: readonly ScenarioResult[];
   /** True when no scenario failed. */
   readonly passed: boolean;
