@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { DEMO } from '@payauth/server';
+import { DEMO, scenarioNames } from '@payauth/server';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../support/servers.ts';
@@ -48,17 +48,7 @@ describe.skipIf(browserMissing)(browserMissing ?? 'the scenario panel in a real 
 
     // The scenarios and their parameters come from the server.
     const names = await page.locator('#scenario-name option').allTextContents();
-    expect(names).toEqual([
-      'token-expired',
-      'credential-revoked',
-      'rate-limited',
-      'unavailable',
-      'server-error',
-      'slow',
-      'clock-skew',
-      'malformed-token',
-      'key-rotated',
-    ]);
+    expect(names).toEqual([...scenarioNames]);
     await page.getByLabel('Scenario', { exact: true }).selectOption('rate-limited');
     await page.locator('#scenario-credential').selectOption({ label: 'api-key — your_api_key' });
     await page.getByLabel('Times').fill('2');
