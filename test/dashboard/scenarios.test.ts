@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { DEMO } from '@payauth/server';
+import { DEMO, scenarioNames } from '@payauth/server';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../support/servers.ts';
@@ -48,17 +48,7 @@ describe.skipIf(browserMissing)(browserMissing ?? 'the scenario panel in a real 
 
     // The scenarios and their parameters come from the server.
     const names = await page.locator('#scenario-name option').allTextContents();
-    expect(names).toEqual([
-      'token-expired',
-      'credential-revoked',
-      'rate-limited',
-      'unavailable',
-      'server-error',
-      'slow',
-      'clock-skew',
-      'malformed-token',
-      'key-rotated',
-    ]);
+    expect(names).toEqual([...scenarioNames]);
     await page.getByLabel('Scenario', { exact: true }).selectOption('rate-limited');
     await page.locator('#scenario-credential').selectOption({ label: 'api-key — your_api_key' });
     await page.getByLabel('Times').fill('2');
@@ -99,7 +89,34 @@ describe.skipIf(browserMissing)(browserMissing ?? 'the scenario panel in a real 
     expect(await wakaPayToken(server.url)).toEqual({ status: 200, applied: null });
   });
 
+  it('Try it: arms a scenario for the chosen credential and shows what the client did, step by step', async () => {
+    await page.getByRole('link', { name: 'Try it' }).click();
+    const option = page.locator('#try-credential option', { hasText: 'your_api_key' });
+    await page.locator('#try-credential').selectOption((await option.getAttribute('value'))!);
+    await page.locator('#rehearse-scenario').selectOption('rate-limited');
+    await page.getByRole('button', { name: 'Arm for this credential' }).click();
+    await page.locator('#rehearse-steps-list').waitFor({ state: 'attached' });
+    // What a client does: the sandbox answers 429 once; the client waits Retry-After and asks again.
+    expect(await wakaPayToken(server.url)).toEqual({ status: 429, applied: 'rate-limited' });
+    expect(await wakaPayToken(server.url)).toEqual({ status: 200, applied: null });
+    const steps = page.locator('#rehearse-steps-list li');
+    await expect.poll(() => steps.count(), { timeout: 10_000 }).toBe(2);
+    expect(await steps.evaluateAll((items) => items.map((item) => item.getAttribute('data-reason')))).toEqual(
+      ['SCENARIO_RATE_LIMITED', 'OK'],
+    );
+    expect(await steps.first().textContent()).toContain('the sandbox played rate-limited');
+    expect(await page.locator('#rehearse-steps').textContent()).toContain(
+      'A well-behaved client: waits Retry-After (bounded)',
+    );
+    if (UPDATE_SCREENSHOTS) {
+      await page.locator('[data-snippet="rehearse"]').screenshot({
+        path: `${ROOT}docs/images/dashboard-try-it-rehearse.png`,
+      });
+    }
+  });
+
   it('speaks French, and shows the server’s refusal of a bad value', async () => {
+    await page.getByRole('link', { name: 'Scenarios' }).click();
     await page.getByRole('button', { name: 'Français' }).click();
     await page.getByRole('link', { name: 'Scénarios' }).waitFor();
     await page.getByRole('heading', { name: 'Scénarios de répétition' }).waitFor();

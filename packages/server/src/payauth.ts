@@ -376,6 +376,7 @@ export async function createPayauth(options: PayauthOptions): Promise<Payauth> {
         admin: options.admin !== undefined,
         metrics: metrics !== undefined,
         sandbox,
+        scenarios: scenarios !== undefined,
       }),
     ]);
   }

@@ -4,6 +4,7 @@
 import { mechanismLabel } from './credentials.js';
 import { byId, h, replace } from './dom.js';
 import { t } from './i18n.js';
+import { createRehearsal } from './rehearse.js';
 import { buildSnippets } from './snippets.js';
 
 /** The try-it section. `context`: `{ state }` from app.js. */
@@ -11,6 +12,7 @@ export function createTryItView(context) {
   const { state } = context;
   const select = byId('try-credential');
   const output = byId('try-snippets');
+  const rehearsal = createRehearsal(context);
   let chosen;
 
   const base = () => new URL('../', window.location.href).href.replace(/\/$/, '');
@@ -68,6 +70,7 @@ export function createTryItView(context) {
       block(secrets ? t('try.envFilled') : t('try.env'), snippets.env, 'env'),
       block(t('try.curl'), snippets.curl, 'curl'),
       block(t('try.client'), snippets.client, 'client'),
+      rehearsal.block(credential, render),
     );
   };
 

@@ -1,29 +1,14 @@
-import { mechanisms } from '@payauth/core';
 import { auditAdminChange } from '../admin/audit-change.ts';
+import { findCredential } from '../admin/credentials.ts';
 import type { AdminHost } from '../admin/host.ts';
 import { readJsonObject } from '../admin/request.ts';
 import { adminError, adminJson } from '../admin/responses.ts';
 import type { AuthRequest, NeutralResponse, Route } from '../http/types.ts';
-import type { CredentialRecord } from '../store/types.ts';
 import { isScenarioName, resolveParameters, scenarioCatalog, scenarioNames } from './catalog.ts';
 import type { ScenarioEngine } from './engine.ts';
 
 /** The most times one scenario may be armed for. */
 export const TIMES_LIMIT = 1000;
-
-/** Finds a credential by internal id or public id (any mechanism). */
-async function findCredential(
-  host: Pick<AdminHost, 'store'>,
-  idOrPublicId: string,
-): Promise<CredentialRecord | undefined> {
-  const byId = await host.store.getCredential(idOrPublicId);
-  if (byId) return byId;
-  for (const mechanism of mechanisms) {
-    const found = await host.store.findCredential(mechanism, idOrPublicId);
-    if (found) return found;
-  }
-  return undefined;
-}
 
 /**
  * The scenario routes of the admin API (docs/admin.md, "Scenarios"), served only when scenarios are on:
@@ -36,10 +21,7 @@ async function findCredential(
  * const routes = createScenarioRoutes(payauth, payauth.scenarios!) // put behind the admin gate
  * ```
  */
-export function createScenarioRoutes(
-  host: Pick<AdminHost, 'store' | 'now'>,
-  engine: ScenarioEngine,
-): Route[] {
+export function createScenarioRoutes(host: AdminHost, engine: ScenarioEngine): Route[] {
   const arm = async (request: AuthRequest): Promise<NeutralResponse> => {
     const body = readJsonObject(request);
     if (!body.ok) return adminError('invalid_request', body.message);

@@ -460,3 +460,78 @@ describe('outside sandbox mode', () => {
     }
   });
 });
+
+describe('credential-revoked answers what a revoked credential really gets', () => {
+  it('is byte for byte the answer of a credential revoked for real, at each token endpoint and the hmac guard', async () => {
+    const hmac = await payauth.credentials.create('hmac');
+    const appToken = await payauth.credentials.create('app-token');
+    const apiKey = await payauth.credentials.create('api-key');
+    const emoney = await payauth.credentials.create('private-key-jwt');
+    const requests: Record<string, () => Request> = {
+      hmac: () =>
+        new Request(`${ISSUER}/api/accounts`, {
+          headers: {
+            authorization: formatHmacHeader({
+              accessKey: hmac.accessKey!,
+              secretKey: hmac.secretKey!,
+              timestamp: NOW,
+            }),
+          },
+        }),
+      'app-token': () => {
+        const date = 'revoked?';
+        const applicationId = appToken.applicationId!;
+        return new Request(`${ISSUER}/authorizer/token/application/get`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            application_id: applicationId,
+            date,
+            signature: signAppToken({ applicationId, secretKey: appToken.secretKey!, date }),
+          }),
+        });
+      },
+      'api-key': () =>
+        new Request(`${ISSUER}/business/auth`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ apiKey: apiKey.apiKey, apiSecret: apiKey.apiSecret }),
+        }),
+      'private-key-jwt': () =>
+        new Request(`${ISSUER}/connect/token`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({
+            grant_type: 'client_credentials',
+            client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+            client_assertion: createClientAssertion({
+              clientId: emoney.clientId!,
+              privateKey: createPrivateKey(emoney.privateKeyPem!),
+              certificate: new X509Certificate(emoney.certificatePem!),
+              audience: `${ISSUER}/connect/token`,
+              now: NOW,
+            }),
+            scope: 'API',
+          }).toString(),
+        }),
+    };
+    const played: Record<string, Wire> = {};
+    for (const [name, build] of Object.entries(requests)) {
+      const request = build();
+      request.headers.set('payauth-scenario', 'credential-revoked');
+      played[name] = await send(request);
+      expect(played[name]!.headers.get('payauth-scenario-applied'), name).toBe('credential-revoked');
+    }
+    for (const credential of [hmac, appToken, apiKey, emoney])
+      await payauth.credentials.revoke(credential.id!);
+    payauth.resolver.clear();
+    const blank = (body: string) => body.replace(/"request_id":"[A-Za-z0-9]{16}"/, '"request_id":"<id>"');
+    for (const [name, build] of Object.entries(requests)) {
+      const real = await send(build());
+      expect([real.status, blank(real.body)], name).toEqual([
+        played[name]!.status,
+        blank(played[name]!.body),
+      ]);
+    }
+  });
+});
