@@ -35,6 +35,8 @@ const SUBPATHS = [
   '@payauth/core',
   '@payauth/client',
   '@payauth/client/keys',
+  '@payauth/client/jwks',
+  '@payauth/client/rehearsal',
   '@payauth/server',
   '@payauth/server/express',
   '@payauth/server/hono',

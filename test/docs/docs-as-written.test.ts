@@ -28,6 +28,10 @@ import { createDatabase, REDIS_URL } from '../support/services.ts';
 // command that starts a server (`payauth serve`) must print its listening line; it is then stopped (SIGTERM). Any
 // other command must exit 0 — `payauth doctor` may exit 1, its verdict on a header — within a minute. curl runs with
 // `--fail-with-body` (from a .curlrc), so an HTTP error fails the command.
+//
+// Shown output is checked too: a ```text output block right after a shell block (blank lines between at most) must be
+// what the block's last command printed (line ends trimmed). PAYAUTH_DOCS_WRITE=1 writes the real output into the
+// block instead (docs/rehearsal.md's `payauth rehearse` table is produced this way).
 
 /**
  * Variables the docs ask the reader to set (docs/admin.md: `PAYAUTH_URL`, `PAYAUTH_ADMIN_TOKEN`): the sandbox's URL,
@@ -61,6 +65,8 @@ interface Block {
   readonly line: number;
   readonly info: string;
   readonly text: string;
+  /** The ```text output block that follows it: what its last command prints. */
+  readonly output?: string;
 }
 
 function markdownFiles(): string[] {
@@ -87,11 +93,20 @@ function shellBlocks(file: string): Block[] {
     if (end < 0) throw new Error(`${file}:${index + 1}: unclosed code block`);
     const [language = '', ...info] = open[2]!.trim().split(/\s+/);
     if (['sh', 'bash', 'shell'].includes(language)) {
+      let next = end + 1;
+      while (next < lines.length && lines[next]!.trim() === '') next++;
+      let output: string | undefined;
+      if (/^```text\s+output\s*$/.test(lines[next] ?? '')) {
+        const close = lines.findIndex((line, at) => at > next && /^```\s*$/.test(line));
+        if (close < 0) throw new Error(`${file}:${next + 1}: unclosed output block`);
+        output = lines.slice(next + 1, close).join('\n');
+      }
       blocks.push({
         file,
         line: index + 1,
         info: info.join(' '),
         text: lines.slice(index + 1, end).join('\n'),
+        ...(output === undefined ? {} : { output }),
       });
     }
     index = end;
@@ -302,6 +317,7 @@ describe('every shell block of README.md and docs/ runs as written', () => {
         text = text.replaceAll(from, to);
       }
       const env = { ...environment };
+      let lastOutput = '';
       for (const written of splitCommands(text)) {
         // A server of the docs' own (`--port 8080`) gets a free port: the sandbox or another test may hold 8080.
         const command = written.replace(/--port 8080\b/g, `--port ${await freePort()}`);
@@ -323,6 +339,7 @@ describe('every shell block of README.md and docs/ runs as written', () => {
           continue;
         }
         const result = await runShell(command, env);
+        lastOutput = result.stdout;
         const allowed = /\bpayauth doctor\b/.test(command) ? [0, 1] : [0];
         expect(allowed, `${where}\nexit ${result.code}\n${result.stderr}${result.stdout}`).toContain(
           result.code,
@@ -330,6 +347,29 @@ describe('every shell block of README.md and docs/ runs as written', () => {
         expect(result.stderr, where).not.toMatch(
           /unknown option|too many arguments|command not found|error: required/,
         );
+      }
+      if (block.output !== undefined) {
+        const shown = (text: string) =>
+          text
+            .split('\n')
+            .map((line) => line.trimEnd())
+            .join('\n')
+            .trim();
+        if (process.env.PAYAUTH_DOCS_WRITE === '1') {
+          const path = join(ROOT, block.file);
+          const markdown = readFileSync(path, 'utf8');
+          writeFileSync(
+            path,
+            markdown.replace(
+              `\`\`\`text output\n${block.output}\n\`\`\``,
+              `\`\`\`text output\n${shown(lastOutput)}\n\`\`\``,
+            ),
+          );
+        } else {
+          expect(shown(lastOutput), `${block.file}:${block.line}: the output shown after this block`).toBe(
+            shown(block.output),
+          );
+        }
       }
     });
   }

@@ -69,7 +69,11 @@ function switchable<T extends object>(target: T, down: () => boolean): T {
 }
 
 /** The options every target's payauth is built with: a SQLite `:memory:` store and memory state that can be cut. */
-async function payauthOptions(outage: Outage, directory: string): Promise<PayauthOptions> {
+async function payauthOptions(
+  outage: Outage,
+  directory: string,
+  overrides: Partial<PayauthOptions> = {},
+): Promise<PayauthOptions> {
   const store = new SqliteStore(':memory:');
   await store.migrate();
   return {
@@ -83,6 +87,7 @@ async function payauthOptions(outage: Outage, directory: string): Promise<Payaut
     hints: true,
     pollIntervalMs: 100,
     logger: false,
+    ...overrides,
   };
 }
 
@@ -96,7 +101,11 @@ function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
 }
 
-type Builder = (outage: Outage, directory: string) => Promise<Omit<Target, 'outage' | 'directory'>>;
+type Builder = (
+  outage: Outage,
+  directory: string,
+  overrides?: Partial<PayauthOptions>,
+) => Promise<Omit<Target, 'outage' | 'directory'>>;
 
 /** A target whose HTTP server is a plain Node server: closing it closes its connections, then payauth. */
 async function served(
@@ -117,8 +126,8 @@ async function served(
 }
 
 /** Express 5: `payauthRouter` mounted before the app's body parser, `requireAuth` on the user routes. */
-const buildExpress: Builder = async (outage, directory) => {
-  const payauth = await createPayauth(await payauthOptions(outage, directory));
+const buildExpress: Builder = async (outage, directory, overrides) => {
+  const payauth = await createPayauth(await payauthOptions(outage, directory, overrides));
   const app = express();
   app.use(expressAdapter.payauthRouter(payauth));
   app.use(express.json());
@@ -131,8 +140,8 @@ const buildExpress: Builder = async (outage, directory) => {
 };
 
 /** Hono 4 on @hono/node-server: `app.route('/', payauthRoutes(payauth))`, `requireAuth` on the user routes. */
-const buildHono: Builder = async (outage, directory) => {
-  const payauth = await createPayauth(await payauthOptions(outage, directory));
+const buildHono: Builder = async (outage, directory, overrides) => {
+  const payauth = await createPayauth(await payauthOptions(outage, directory, overrides));
   const app = new Hono<{ Variables: honoAdapter.PayauthVariables }>();
   app.route('/', honoAdapter.payauthRoutes(payauth));
   for (const mechanism of MECHANISMS) {
@@ -147,8 +156,8 @@ const buildHono: Builder = async (outage, directory) => {
  * Fastify 5: `payauthPlugin`, `requireAuth` as `onRequest` on `/app/<mechanism>` and as `preHandler` on
  * `/pre/<mechanism>` (the `fastify-prehandler` target is the same server seen through those routes).
  */
-const buildFastify: Builder = async (outage, directory) => {
-  const payauth = await createPayauth(await payauthOptions(outage, directory));
+const buildFastify: Builder = async (outage, directory, overrides) => {
+  const payauth = await createPayauth(await payauthOptions(outage, directory, overrides));
   const app = Fastify();
   await app.register(fastifyAdapter.payauthPlugin, { payauth });
   for (const mechanism of MECHANISMS) {
@@ -170,8 +179,8 @@ const buildFastify: Builder = async (outage, directory) => {
 };
 
 /** The fetch adapter on @hono/node-server's `serve` with a plain fetch function (no Hono app). */
-const buildFetch: Builder = async (outage, directory) => {
-  const payauth = await createPayauth(await payauthOptions(outage, directory));
+const buildFetch: Builder = async (outage, directory, overrides) => {
+  const payauth = await createPayauth(await payauthOptions(outage, directory, overrides));
   const addresses = new WeakMap<Request, string>();
   const options = { address: (request: Request) => addresses.get(request) ?? 'unknown' };
   const handle = fetchAdapter.payauthHandler(payauth, options);
@@ -189,8 +198,11 @@ const buildFetch: Builder = async (outage, directory) => {
 };
 
 /** `payauth serve` as a library (createPayauthServer), with the user routes added to its Fastify app. */
-const buildServe: Builder = async (outage, directory) => {
-  const server = await createPayauthServer({ ...(await payauthOptions(outage, directory)), logger: false });
+const buildServe: Builder = async (outage, directory, overrides) => {
+  const server = await createPayauthServer({
+    ...(await payauthOptions(outage, directory, overrides)),
+    logger: false,
+  });
   for (const mechanism of MECHANISMS) {
     server.app.get(
       `/app/${mechanism}`,
@@ -217,10 +229,10 @@ export const BUILDERS: Readonly<Record<string, Builder>> = {
 };
 
 /** Starts one target with a fresh store, the demo seeded, and the outage switches off. */
-export async function startTarget(name: string): Promise<Target> {
+export async function startTarget(name: string, overrides: Partial<PayauthOptions> = {}): Promise<Target> {
   const outage: Outage = { store: false, state: false };
   const directory = mkdtempSync(join(tmpdir(), `payauth-${name}-`));
-  const built = await BUILDERS[name]!(outage, directory);
+  const built = await BUILDERS[name]!(outage, directory, overrides);
   return { ...built, outage, directory };
 }
 

@@ -6,6 +6,8 @@ import { registerCall } from './commands/call.ts';
 import { registerCredentials } from './commands/credentials.ts';
 import { registerDoctor } from './commands/doctor.ts';
 import { registerKeys } from './commands/keys.ts';
+import { registerRehearse } from './commands/rehearse.ts';
+import { registerScenario } from './commands/scenario.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerSign } from './commands/sign.ts';
 import { registerToken } from './commands/token.ts';
@@ -33,6 +35,8 @@ export function createProgram(io: Io = processIo): Command {
   registerKeys(program, io);
   registerToken(program, io);
   registerCall(program, io);
+  registerRehearse(program, io);
+  registerScenario(program, io);
   const applyExit = (command: Command): void => {
     command.exitOverride();
     for (const sub of command.commands) applyExit(sub);

@@ -1,7 +1,14 @@
-import { assertString, InvalidOptionError } from '@payauth/core';
-import type { AuthStrategy, BoundStrategy } from './auth/types.ts';
+import { assertNumber, assertString, InvalidOptionError } from '@payauth/core';
+import type { Authorization, AuthStrategy, BoundStrategy } from './auth/types.ts';
 import { ServerClock } from './clock.ts';
-import { describeAs, PayauthResponseError, parseProviderError } from './errors.ts';
+import {
+  describeAs,
+  MalformedResponseError,
+  PayauthResponseError,
+  PayauthTimeoutError,
+  parseProviderError,
+  readRetryAfter,
+} from './errors.ts';
 import type { TokenStore } from './token/store.ts';
 
 /** Retries of failures other than 401 (undici's rule): idempotent methods, 429/5xx, `Retry-After`, bounded back-off. */
@@ -27,15 +34,27 @@ export interface ClientOptions {
   readonly tokenStore?: TokenStore;
   /** `false` disables retries of 429/5xx. */
   readonly retry?: RetryOptions | false;
+  /**
+   * The longest wait for an answer's status and headers, per attempt, token requests included (default 30 000 ms).
+   * A request that reaches it is aborted; an idempotent one (or a token request) is retried within the retry budget,
+   * and the caller finally gets a {@link PayauthTimeoutError}.
+   */
+  readonly timeoutMs?: number;
+}
+
+/** `RequestInit` with this request's own timeout. */
+export interface PayauthRequestInit extends RequestInit {
+  /** Overrides {@link ClientOptions.timeoutMs} for this request. */
+  readonly timeoutMs?: number;
 }
 
 /** A `fetch`-shaped function that authenticates every request, with small helpers. */
 export interface PayauthClient {
-  (input: string | URL, init?: RequestInit): Promise<Response>;
-  get(path: string, init?: RequestInit): Promise<Response>;
-  post(path: string, body: unknown, init?: RequestInit): Promise<Response>;
+  (input: string | URL, init?: PayauthRequestInit): Promise<Response>;
+  get(path: string, init?: PayauthRequestInit): Promise<Response>;
+  post(path: string, body: unknown, init?: PayauthRequestInit): Promise<Response>;
   /** GET (or `init.method`) and parse JSON; a non-2xx answer throws {@link PayauthResponseError}. */
-  json<T = unknown>(path: string, init?: RequestInit): Promise<T>;
+  json<T = unknown>(path: string, init?: PayauthRequestInit): Promise<T>;
   readonly clock: ServerClock;
   readonly auth: BoundStrategy;
   close(): void;
@@ -58,12 +77,13 @@ function sleep(ms: number, signal?: AbortSignal | null): Promise<void> {
   });
 }
 
-function retryAfterMs(response: Response): number | undefined {
-  const value = response.headers.get('retry-after');
-  if (value === null) return undefined;
-  if (/^\d+$/.test(value)) return Number(value) * 1000;
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+/** The path of a request URL, for messages (never its query, which may carry values). */
+function pathOf(input: string | URL | Request): string {
+  try {
+    return new URL(input instanceof Request ? input.url : String(input)).pathname;
+  } catch {
+    return '(request)';
+  }
 }
 
 function replayable(body: RequestInit['body']): boolean {
@@ -82,8 +102,15 @@ function replayable(body: RequestInit['body']): boolean {
  * Creates a client that attaches credentials to every request.
  *
  * - On a 401, the strategy decides on exactly one retry (a fresh token, or a corrected clock for hmac). Never loops.
- * - 429 and 5xx answers to idempotent requests are retried with back-off, honouring `Retry-After`.
+ * - 429 and 5xx answers to idempotent requests are retried with back-off, honouring `Retry-After` (bounded).
+ * - A token request counts as safe to repeat: after a 429, a 5xx, a timeout or no answer it is sent again, freshly
+ *   signed, after `Retry-After` or the back-off. A refusal (`invalid_client`, a revoked credential) and a malformed
+ *   token answer ({@link MalformedResponseError}) are given up on at once.
+ * - Every attempt waits at most `timeoutMs` for an answer ({@link PayauthTimeoutError}); the caller's `signal` aborts
+ *   the request, its waits and its retries.
  * - The server's clock offset is learned from `Date` headers and used for hmac timestamps and assertion times.
+ *
+ * docs/rehearsal.md states this behaviour scenario by scenario; `payauth rehearse` checks it against the sandbox.
  *
  * @example
  * ```ts
@@ -104,8 +131,45 @@ export function createClient(options: ClientOptions): PayauthClient {
   const fetchImpl = options.fetch ?? globalThis.fetch;
   const clock = options.clock ?? new ServerClock();
   const baseUrl = base.href.replace(/\/+$/, '');
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  assertNumber(timeoutMs, 'timeoutMs', 1, 2_147_483_647);
+
+  /** One attempt, aborted after `limit` ms without an answer (the timer stops once the status and headers arrive). */
+  const fetchWithin = async (
+    input: string | URL | Request,
+    init: RequestInit,
+    limit: number,
+  ): Promise<Response> => {
+    const timer = new AbortController();
+    const method = (init.method ?? 'GET').toUpperCase();
+    const handle = setTimeout(
+      () => timer.abort(new PayauthTimeoutError(method, pathOf(input), limit)),
+      limit,
+    );
+    const signal = init.signal ? AbortSignal.any([init.signal, timer.signal]) : timer.signal;
+    try {
+      return await fetchImpl(input, { ...init, signal });
+    } catch (error) {
+      if (timer.signal.aborted && !init.signal?.aborted) throw timer.signal.reason;
+      throw error;
+    } finally {
+      clearTimeout(handle);
+    }
+  };
+
+  // Token requests that got no answer at all (a refused connection, a reset): safe to send again, like a timeout.
+  const unanswered = new WeakSet<object>();
+  const strategyFetch: typeof globalThis.fetch = async (input, init = {}) => {
+    try {
+      return await fetchWithin(input, init, timeoutMs);
+    } catch (error) {
+      if (!init.signal?.aborted && typeof error === 'object' && error !== null) unanswered.add(error);
+      throw error;
+    }
+  };
+
   const bound = options.auth.bind({
-    fetch: fetchImpl,
+    fetch: strategyFetch,
     clock,
     baseUrl,
     ...(options.tokenStore ? { tokenStore: options.tokenStore } : {}),
@@ -115,7 +179,31 @@ export function createClient(options: ClientOptions): PayauthClient {
       ? { retries: 0, minDelayMs: 0, maxDelayMs: 0 }
       : { retries: 2, minDelayMs: 200, maxDelayMs: 5000, ...options.retry };
 
-  const request = async (input: string | URL, init: RequestInit = {}): Promise<Response> => {
+  const backoff = (failures: number): number => retry.minDelayMs * 2 ** failures;
+
+  /** The wait before sending a failed token request again, or undefined to give up (SPEC.md, "Rehearsal"). */
+  const tokenRetryWait = (error: unknown, failures: number): number | undefined => {
+    if (failures >= retry.retries) return undefined;
+    let wait: number | undefined;
+    if (error instanceof PayauthResponseError) {
+      if (error instanceof MalformedResponseError) return undefined;
+      // A refusal (400, 401 invalid_client, 403) is final: sending the same credential again cannot help.
+      if (error.status !== 429 && error.status < 500) return undefined;
+      wait = error.retryAfterMs;
+    } else if (
+      !(error instanceof PayauthTimeoutError) &&
+      !(typeof error === 'object' && error !== null && unanswered.has(error))
+    ) {
+      return undefined;
+    }
+    wait ??= backoff(failures);
+    return wait <= retry.maxDelayMs ? wait : undefined;
+  };
+
+  const request = async (input: string | URL, requestInit: PayauthRequestInit = {}): Promise<Response> => {
+    const { timeoutMs: ownTimeout, ...init } = requestInit;
+    const limit = ownTimeout ?? timeoutMs;
+    if (ownTimeout !== undefined) assertNumber(ownTimeout, 'timeoutMs', 1, 2_147_483_647);
     const url =
       typeof input === 'string' && !/^[a-z][a-z0-9+.-]*:/i.test(input)
         ? `${baseUrl}${input.startsWith('/') ? '' : '/'}${input}`
@@ -124,16 +212,27 @@ export function createClient(options: ClientOptions): PayauthClient {
     const canReplay = replayable(init.body);
     let unauthorizedRetried = false;
     let failures = 0;
+    let tokenFailures = 0;
     for (;;) {
-      const authorization = await bound.authorize(init.signal ?? undefined);
+      let authorization: Authorization;
+      try {
+        authorization = await bound.authorize(init.signal ?? undefined);
+      } catch (error) {
+        const wait = init.signal?.aborted ? undefined : tokenRetryWait(error, tokenFailures);
+        if (wait === undefined) throw error;
+        tokenFailures++;
+        await sleep(wait, init.signal);
+        continue;
+      }
       const headers = new Headers(init.headers);
       for (const [name, value] of Object.entries(authorization.headers)) headers.set(name, value);
       let response: Response;
       try {
-        response = await fetchImpl(url, { ...init, headers });
+        response = await fetchWithin(url, { ...init, headers }, limit);
       } catch (error) {
+        // A request that is not safe to repeat may have been carried out: its timeout reaches the caller as is.
         if (init.signal?.aborted || !IDEMPOTENT.has(method) || failures >= retry.retries) throw error;
-        await sleep(Math.min(retry.maxDelayMs, retry.minDelayMs * 2 ** failures++), init.signal);
+        await sleep(Math.min(retry.maxDelayMs, backoff(failures++)), init.signal);
         continue;
       }
       const clockChanged = clock.observe(response);
@@ -150,7 +249,7 @@ export function createClient(options: ClientOptions): PayauthClient {
         canReplay &&
         failures < retry.retries
       ) {
-        const wait = retryAfterMs(response) ?? retry.minDelayMs * 2 ** failures;
+        const wait = readRetryAfter(response.headers) ?? backoff(failures);
         if (wait <= retry.maxDelayMs) {
           failures++;
           await response.body?.cancel().catch(() => {});
@@ -163,8 +262,8 @@ export function createClient(options: ClientOptions): PayauthClient {
   };
 
   const client = Object.assign(request, {
-    get: (path: string, init: RequestInit = {}) => request(path, { ...init, method: 'GET' }),
-    post: (path: string, body: unknown, init: RequestInit = {}) => {
+    get: (path: string, init: PayauthRequestInit = {}) => request(path, { ...init, method: 'GET' }),
+    post: (path: string, body: unknown, init: PayauthRequestInit = {}) => {
       const headers = new Headers(init.headers);
       const isRaw = typeof body === 'string' || body instanceof URLSearchParams || body instanceof Uint8Array;
       if (!isRaw && !headers.has('content-type')) headers.set('content-type', 'application/json');
@@ -175,7 +274,7 @@ export function createClient(options: ClientOptions): PayauthClient {
         body: isRaw ? (body as string) : JSON.stringify(body),
       });
     },
-    async json<T>(path: string, init: RequestInit = {}): Promise<T> {
+    async json<T>(path: string, init: PayauthRequestInit = {}): Promise<T> {
       const response = await request(path, init);
       const text = await response.text();
       if (!response.ok)

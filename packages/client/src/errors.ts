@@ -13,6 +13,8 @@ export interface ProviderErrorFields {
   readonly requestId?: string;
   /** The `Payauth-Hint` of a payauth sandbox. */
   readonly hint?: string;
+  /** The answer's `Retry-After`, in ms (seconds or an HTTP date), on a 429 or 503. */
+  readonly retryAfterMs?: number;
 }
 
 /**
@@ -36,6 +38,8 @@ export class PayauthResponseError extends PayauthError {
   readonly providerMessage?: string;
   readonly requestId?: string;
   readonly hint?: string;
+  /** The answer's `Retry-After` in ms, when it had one. */
+  readonly retryAfterMs?: number;
   declare readonly body: string;
 
   constructor(fields: ProviderErrorFields, body: string) {
@@ -50,13 +54,69 @@ export class PayauthResponseError extends PayauthError {
     if (fields.providerMessage !== undefined) this.providerMessage = fields.providerMessage;
     if (fields.requestId !== undefined) this.requestId = fields.requestId;
     if (fields.hint !== undefined) this.hint = fields.hint;
+    if (fields.retryAfterMs !== undefined) this.retryAfterMs = fields.retryAfterMs;
     Object.defineProperty(this, 'body', { value: body, enumerable: false });
   }
 }
 
 /**
+ * A provider answered with a success status but a body not in its documented shape (the rehearsal's
+ * `malformed-token`: a token endpoint's 200 without a token). The client gives up with this error at once: no crash,
+ * no retry, no loop. The body is not kept.
+ *
+ * @example
+ * ```ts
+ * try { await client.json('/business/balance?currency=USD') } catch (error) {
+ *   if (error instanceof MalformedResponseError) alertTheProvider(error.status)
+ * }
+ * ```
+ */
+export class MalformedResponseError extends PayauthResponseError {
+  static override code = 'ERR_MALFORMED_RESPONSE';
+
+  constructor(fields: ProviderErrorFields, body: string) {
+    super(fields, body);
+    const detail = fields.providerMessage === undefined ? '' : `: ${fields.providerMessage}`;
+    this.message = `${fields.mechanism} answer with HTTP ${fields.status} is not in the documented shape${detail}`;
+  }
+}
+
+/**
+ * A request got no answer (status and headers) within the client's `timeoutMs`. An idempotent request (and a token
+ * request) is retried within the retry budget first; this error is what the caller sees when none is left, or at once
+ * for a request that is not safe to repeat (its outcome is unknown).
+ *
+ * @example
+ * ```ts
+ * try { await client.get('/api/accounts', { timeoutMs: 2000 }) } catch (error) {
+ *   if (error instanceof PayauthTimeoutError) console.log(error.timeoutMs)
+ * }
+ * ```
+ */
+export class PayauthTimeoutError extends PayauthError {
+  static override code = 'ERR_TIMEOUT';
+  /** The limit that was reached, in ms. */
+  readonly timeoutMs: number;
+
+  constructor(method: string, path: string, timeoutMs: number) {
+    super(`${method} ${path} got no answer within ${timeoutMs} ms`);
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/** A `Retry-After` value (delay-seconds or an HTTP date) in ms from now; undefined when absent or unreadable. */
+export function readRetryAfter(headers: Headers | undefined, now: number = Date.now()): number | undefined {
+  const value = headers?.get('retry-after');
+  if (value === null || value === undefined) return undefined;
+  if (/^\d{1,9}$/.test(value.trim())) return Number(value.trim()) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/**
  * Reads a provider's error body, whatever its shape, into {@link ProviderErrorFields}. Only short, known fields are
  * taken (at most 200 characters each), so an echoed credential in some unknown field never reaches the message.
+ * A 2xx `status` means the caller could not read a success answer: the result is a {@link MalformedResponseError}.
  */
 export function parseProviderError(
   mechanism: Mechanism,
@@ -91,6 +151,9 @@ export function parseProviderError(
   if (requestId !== undefined) fields.requestId = requestId;
   const hint = headers?.get('payauth-hint');
   if (hint) fields.hint = hint.slice(0, 300);
+  const retryAfterMs = readRetryAfter(headers);
+  if (retryAfterMs !== undefined) fields.retryAfterMs = retryAfterMs;
+  if (status >= 200 && status < 300) return new MalformedResponseError(fields, body);
   return new PayauthResponseError(fields, body);
 }
 

@@ -74,6 +74,34 @@ export { createOpenApiDocument, type OpenApiOptions } from './openapi/document.t
 export { createOpenApiRoute } from './openapi/route.ts';
 export { createPayauth, type Payauth, type PayauthLogger, type PayauthOptions } from './payauth.ts';
 export type { RejectionEvent } from './rejection-events.ts';
+export {
+  HEADER_LIMIT,
+  isScenarioName,
+  parseScenarioHeader,
+  resolveParameters,
+  type ScenarioChoice,
+  type ScenarioDefinition,
+  type ScenarioName,
+  type ScenarioParameter,
+  type ScenarioParameters,
+  type ScenarioParse,
+  type ScenarioPointKind,
+  scenarioCatalog,
+  scenarioNames,
+} from './scenarios/catalog.ts';
+export {
+  APPLIED_HEADER,
+  ARMED_LIMIT,
+  type ArmedScenario,
+  type ArmInput,
+  createScenarioClock,
+  renderScenarioError,
+  SCENARIO_HEADER,
+  type ScenarioClock,
+  ScenarioEngine,
+  type ScenarioEngineOptions,
+  type ScenarioPoint,
+} from './scenarios/engine.ts';
 export { Envelope, loadMasterKey, MASTER_KEY_VARIABLE, parseMasterKey } from './secrets/envelope.ts';
 export { MEMORY_STATE_LIMITS, MemorySharedState } from './state/memory.ts';
 export { openConfiguredState, openSharedState, type StateChoice, type StateKind } from './state/open.ts';

@@ -20,6 +20,7 @@ import type { MetricsOptions, PayauthMetrics } from './metrics/metrics.ts';
 import { createOpenApiRoute } from './openapi/route.ts';
 import { releaseReservation } from './rejection.ts';
 import { type RejectionEvent, RejectionListeners } from './rejection-events.ts';
+import { createScenarioClock, ScenarioEngine } from './scenarios/engine.ts';
 import { Envelope, parseMasterKey } from './secrets/envelope.ts';
 import { createIdFingerprint } from './secrets/fingerprint.ts';
 import { openConfiguredState, type StateKind } from './state/open.ts';
@@ -71,6 +72,12 @@ export interface PayauthOptions {
   readonly hints?: boolean;
   /** Serve the sandbox's protected resources and `/health` too (default: on with `demo`). */
   readonly sandbox?: boolean;
+  /**
+   * Rehearsal scenarios (docs/admin.md, "Scenarios"): the `Payauth-Scenario` header and `/admin/api/scenarios`
+   * make the token endpoints, guards and JWKS fail on purpose. Default: on with `demo` only; off, the header is
+   * ignored and the routes do not exist. Never turn it on in production.
+   */
+  readonly scenarios?: boolean;
   /** Overrides of the guards' and endpoints' settings, at any depth (the documented defaults (docs/server.md) otherwise). */
   readonly config?: AuthConfigOverrides;
   /** Failure budgets (defaults: 100 failures per credential, 1,000 per address, per minute). */
@@ -132,6 +139,8 @@ export interface Payauth extends AuthContext {
   onRejection(listener: (event: RejectionEvent) => void): () => void;
   /** The Prometheus metrics, when enabled (`metrics` option). */
   readonly metrics: PayauthMetrics | undefined;
+  /** The rehearsal scenarios, when enabled (`scenarios` option, on with `demo`). */
+  readonly scenarios: ScenarioEngine | undefined;
   /**
    * Ends the open event streams (`GET /admin/api/events`), which would otherwise keep an HTTP server from closing.
    * `close()` calls it; the Fastify plugin calls it when the app closes. With another framework, call it (or
@@ -195,7 +204,12 @@ export async function createPayauth(options: PayauthOptions): Promise<Payauth> {
   }
   const issuerUrl = options.issuer ?? 'http://127.0.0.1:8080';
   if (!/^https?:\/\/[^\s/]+/.test(issuerUrl)) throw new InvalidOptionError('issuer', 'an http(s) URL');
-  const now = options.now ?? Date.now;
+  // With scenarios on, every part reads the sandbox clock, which `clock-skew` moves for one request.
+  const clock =
+    (options.scenarios ?? options.demo ?? false)
+      ? await createScenarioClock(options.now ?? Date.now)
+      : undefined;
+  const now = clock?.now ?? options.now ?? Date.now;
   const opened =
     typeof options.store === 'string'
       ? await openStore(
@@ -254,6 +268,7 @@ export async function createPayauth(options: PayauthOptions): Promise<Payauth> {
     ...(options.tokenAlgorithm === undefined ? {} : { algorithm: options.tokenAlgorithm }),
   });
   issuer.watch(options.keyReloadIntervalMs);
+  const scenarios = clock && new ScenarioEngine({ clock, issuer, store });
   const logger = options.logger ?? false;
   const audit = new AuditRecorder({
     store,
@@ -278,7 +293,14 @@ export async function createPayauth(options: PayauthOptions): Promise<Payauth> {
   };
   const guards: Readonly<Record<Mechanism, Guard>> = createGuards(context);
   const checks = Object.fromEntries(
-    mechanisms.map((mechanism) => [mechanism, createCheck(context, mechanism, guards[mechanism])]),
+    mechanisms.map((mechanism) => [
+      mechanism,
+      createCheck(
+        context,
+        mechanism,
+        scenarios?.wrapGuard(mechanism, guards[mechanism]) ?? guards[mechanism],
+      ),
+    ]),
   ) as Record<Mechanism, ReturnType<typeof createCheck>>;
   const sandbox = options.sandbox ?? options.demo ?? false;
   const metricsOption = options.metrics ?? sandbox;
@@ -293,8 +315,10 @@ export async function createPayauth(options: PayauthOptions): Promise<Payauth> {
   // Every route is counted by the metrics wrapper (when on), those added later too.
   const instrument = (list: readonly Route[]): Route[] =>
     metrics === undefined ? [...list] : list.map((route) => metrics.instrument(route));
-  const routes: Route[] = instrument(createEndpointRoutes(context));
-  if (sandbox) routes.push(...instrument(createSandboxRoutes(context, guards)));
+  const rehearse = (list: readonly Route[]): Route[] =>
+    list.map((route) => scenarios?.wrapRoute(route) ?? route);
+  const routes: Route[] = instrument(rehearse(createEndpointRoutes(context)));
+  if (sandbox) routes.push(...instrument(rehearse(createSandboxRoutes(context, guards))));
   let closed = false;
   const closing = new AbortController();
   const payauth: Payauth = {
@@ -304,6 +328,7 @@ export async function createPayauth(options: PayauthOptions): Promise<Payauth> {
     demo,
     location: opened.location,
     metrics,
+    scenarios,
     endStreams() {
       closing.abort();
     },
@@ -325,6 +350,7 @@ export async function createPayauth(options: PayauthOptions): Promise<Payauth> {
       if (closed) return;
       closed = true;
       closing.abort();
+      scenarios?.close();
       metrics?.close();
       resolver.stop();
       issuer.stop();
@@ -347,6 +373,7 @@ export async function createPayauth(options: PayauthOptions): Promise<Payauth> {
         admin: options.admin !== undefined,
         metrics: metrics !== undefined,
         sandbox,
+        scenarios: scenarios !== undefined,
       }),
     ]);
   }

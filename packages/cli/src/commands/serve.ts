@@ -36,6 +36,7 @@ interface ServeOptions {
   adminToken?: string;
   adminAllowRemote?: boolean;
   metrics?: boolean;
+  scenarios?: boolean;
 }
 
 /** `payauth serve`: the sandbox of all four providers (and the production server). */
@@ -108,6 +109,10 @@ export function registerServe(program: Command, io: Io): void {
     )
     .option('--admin-allow-remote', 'let the admin API answer non-loopback clients (default: loopback only)')
     .option('--metrics', 'serve Prometheus metrics at /metrics (on with --demo)')
+    .option(
+      '--scenarios',
+      'rehearsal scenarios: Payauth-Scenario header and /admin/api/scenarios (sandbox only; on with --demo)',
+    )
     .addHelpText('after', '\nExample:\n  $ payauth serve --port 8080 --store ./payauth.db --demo')
     .action(async (options: ServeOptions) => {
       if (!/^\d{1,5}$/.test(options.port) || Number(options.port) > 65535)
@@ -164,6 +169,7 @@ export function registerServe(program: Command, io: Io): void {
         },
         pollIntervalMs: Number(options.pollInterval),
         metrics: Boolean(options.metrics || options.demo),
+        scenarios: Boolean(options.scenarios || options.demo),
         ...(adminToken === undefined
           ? {}
           : { admin: { token: adminToken, allowRemote: Boolean(options.adminAllowRemote) } }),

@@ -25,6 +25,7 @@ export function bindTokenStrategy(
   },
 ): BoundStrategy {
   const manager = new TokenManager({
+    mechanism: options.mechanism,
     key: options.key,
     clock: context.clock,
     fetchToken: options.fetchToken,

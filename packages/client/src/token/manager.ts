@@ -1,5 +1,6 @@
-import { assertNumber, InvalidOptionError } from '@payauth/core';
+import { assertNumber, InvalidOptionError, type Mechanism } from '@payauth/core';
 import type { ServerClock } from '../clock.ts';
+import { MalformedResponseError } from '../errors.ts';
 import { MemoryTokenStore, type TokenEntry, type TokenStore } from './store.ts';
 
 /** What a token endpoint answered. */
@@ -22,6 +23,8 @@ export interface TokenManagerOptions {
   readonly backgroundRefresh?: boolean;
   /** With a store that leases: how long to wait for another process's token (default 10 s). */
   readonly leaseWaitMs?: number;
+  /** The mechanism whose tokens these are, named in errors (default `api-key`). */
+  readonly mechanism?: Mechanism;
 }
 
 function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
@@ -142,7 +145,15 @@ export class TokenManager {
     this.requests++;
     const fetched = await this.#options.fetchToken(this.#closing.signal);
     if (typeof fetched.token !== 'string' || fetched.token.length === 0 || !(fetched.expiresIn > 0)) {
-      throw new TypeError('the token endpoint answered without a token or a positive lifetime');
+      // A typed error, given up on at once (the rehearsal's malformed-token): never cached, never retried.
+      throw new MalformedResponseError(
+        {
+          status: 200,
+          mechanism: this.#options.mechanism ?? 'api-key',
+          providerMessage: 'the token endpoint answered without a token or a positive lifetime',
+        },
+        '',
+      );
     }
     return { token: fetched.token, expiresAt: this.#options.clock.now() + fetched.expiresIn * 1000 };
   }

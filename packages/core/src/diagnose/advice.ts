@@ -167,6 +167,10 @@ export const rejectionAdvice: Readonly<Record<RejectionCode, Readonly<Record<Lan
     en: 'The store or shared state is unreachable: retry after Retry-After.',
     fr: 'Le stockage ou l’état partagé est injoignable : réessayez après Retry-After.',
   },
+  ERR_SERVER_ERROR: {
+    en: 'The sandbox played the server-error scenario: retry idempotent calls later, never in a tight loop.',
+    fr: 'Le bac à sable a joué le scénario server-error : réessayez plus tard les appels idempotents, jamais en boucle serrée.',
+  },
   ERR_REQUEST_AMBIGUOUS: {
     en: 'The request carries a header twice (Host or Authorization): send each one once.',
     fr: 'La requête porte un en-tête en double (Host ou Authorization) : envoyez chacun une seule fois.',

@@ -16,7 +16,8 @@ export type OAuthErrorCode =
   | 'unsupported_grant_type'
   | 'invalid_scope'
   | 'invalid_token'
-  | 'temporarily_unavailable';
+  | 'temporarily_unavailable'
+  | 'server_error';
 
 /** One row of the rejection table. */
 export interface RejectionEntry {
@@ -153,6 +154,8 @@ export const rejectionTable = {
     oauthError: 'temporarily_unavailable',
     publicMessage: 'service temporarily unavailable, retry later',
   },
+  // Only the sandbox's `server-error` scenario answers it (docs/admin.md, "Scenarios"): a 500 in the surface's shape.
+  ERR_SERVER_ERROR: { status: 500, oauthError: 'server_error', publicMessage: 'internal server error' },
 } as const satisfies Record<string, RejectionEntry>;
 
 /** A key of {@link rejectionTable}: the stable code of one reason for refusing a request. */

@@ -64,7 +64,7 @@ export function renderRejection(
     }
     case 'app-token': {
       const requestId = context.requestId ?? '';
-      const errorStatus = status === 429 || status === 503 ? status : 403;
+      const errorStatus = status === 429 || status >= 500 ? status : 403;
       return {
         status: errorStatus,
         headers,

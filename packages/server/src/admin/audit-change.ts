@@ -6,7 +6,9 @@ export type AdminChange =
   | 'ADMIN_CREDENTIAL_CREATED'
   | 'ADMIN_CREDENTIAL_ROTATED'
   | 'ADMIN_CREDENTIAL_REVOKED'
-  | 'ADMIN_SIGNING_KEY_ROTATED';
+  | 'ADMIN_SIGNING_KEY_ROTATED'
+  | 'ADMIN_SCENARIO_ARMED'
+  | 'ADMIN_SCENARIO_DISARMED';
 
 /**
  * Writes one audit row for a change made through the admin API, at once (not batched: an admin change is rare, and

@@ -19,7 +19,10 @@ const isMechanism = (value: unknown): value is Mechanism =>
   typeof value === 'string' && (mechanisms as readonly string[]).includes(value);
 
 /** Finds a credential by internal id or public id (any mechanism). */
-async function findCredential(host: AdminHost, idOrPublicId: string): Promise<CredentialRecord | undefined> {
+export async function findCredential(
+  host: AdminHost,
+  idOrPublicId: string,
+): Promise<CredentialRecord | undefined> {
   if (idOrPublicId === '' || idOrPublicId.length > 256) return undefined;
   const byId = await host.store.getCredential(idOrPublicId);
   if (byId) return byId;

@@ -9,4 +9,5 @@ export type { RejectionEvent } from '../rejection-events.ts';
 export type AdminHost = Pick<
   Payauth,
   'config' | 'store' | 'state' | 'resolver' | 'issuer' | 'audit' | 'credentials' | 'now' | 'onRejection'
->;
+> &
+  Partial<Pick<Payauth, 'scenarios'>>;

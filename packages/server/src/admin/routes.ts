@@ -1,4 +1,5 @@
 import type { Route } from '../http/types.ts';
+import { createScenarioRoutes } from '../scenarios/routes.ts';
 import { type AdminAccessOptions, createAdminAccess } from './access.ts';
 import { createAuditRoutes } from './audit.ts';
 import { createCredentialRoutes } from './credentials.ts';
@@ -30,6 +31,8 @@ export function createAdminRoutes(host: AdminHost, options: AdminOptions): Route
     ...createAuditRoutes(host),
     createDiagnoseRoute(host),
     createEventsRoute(host, options),
+    // Only when scenarios are on (sandbox): otherwise these paths are no route at all (404).
+    ...(host.scenarios ? createScenarioRoutes(host, host.scenarios) : []),
   ];
   return routes.map((route) => ({
     ...route,

@@ -9,9 +9,10 @@ import { byId, replace } from './dom.js';
 import { language, onLanguageChange, setLanguage, t, translatePage } from './i18n.js';
 import { createLiveView } from './live.js';
 import { createPlaygroundView } from './playground.js';
+import { createScenariosView } from './scenarios.js';
 import { createTryItView } from './try-it.js';
 
-const SECTIONS = ['credentials', 'live', 'playground', 'try-it', 'activity'];
+const SECTIONS = ['credentials', 'live', 'playground', 'try-it', 'scenarios', 'activity'];
 const REFRESH_MS = 5000;
 
 const api = new AdminApi();
@@ -60,8 +61,9 @@ function currentSection() {
  * @property {(message: unknown) => void} rejected a rejection just arrived on the live stream
  */
 
-// Try it needs only the state, and the context points at it: made first, so nothing refers to it before it exists.
-const tryIt = createTryItView({ state });
+// Try it needs the state, the API and the status bar, and the context points at it: made first, so nothing refers to
+// it before it exists (its failures go through the context's `fail`, called only after a click).
+const tryIt = createTryItView({ state, api, notify, fail: (error) => context.fail(error) });
 
 /** @type {DashboardContext} */
 const context = {
@@ -83,7 +85,10 @@ const context = {
     window.location.hash = section;
   },
   visible: (section) => signedIn && currentSection() === section && !document.hidden,
-  changed: () => tryIt.render(),
+  changed: () => {
+    tryIt.render();
+    scenarios.render();
+  },
   rejected: () => {
     // A rejection just happened: the chart and the last-use column are stale. Coalesce bursts.
     clearTimeout(pending);
@@ -94,6 +99,7 @@ const context = {
 const credentials = createCredentialsView(context);
 const live = createLiveView(context);
 const playground = createPlaygroundView(context);
+const scenarios = createScenariosView(context);
 
 async function refreshActivity() {
   try {
@@ -118,7 +124,11 @@ async function refreshActivity() {
 
 async function refreshAll() {
   if (!signedIn) return;
-  await Promise.all([credentials.refresh(), refreshActivity()]);
+  await Promise.all([
+    credentials.refresh(),
+    refreshActivity(),
+    context.visible('scenarios') ? scenarios.refresh() : undefined,
+  ]);
 }
 
 /** @param {boolean} focus */
@@ -131,6 +141,7 @@ function showSection(focus) {
   }
   if (name === 'live') live.shown();
   if (name === 'try-it') tryIt.render();
+  if (name === 'scenarios') scenarios.refresh();
   if (focus) {
     const heading = byId(name).querySelector('h1');
     heading?.setAttribute('tabindex', '-1');
@@ -147,6 +158,7 @@ function renderAll() {
   live.render();
   playground.render();
   tryIt.render();
+  scenarios.render();
   if (signedIn) refreshActivity();
 }
 

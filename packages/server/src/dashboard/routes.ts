@@ -29,6 +29,8 @@ export const DASHBOARD_ASSETS: Readonly<Record<string, string>> = {
   'i18n.js': 'text/javascript; charset=utf-8',
   'live.js': 'text/javascript; charset=utf-8',
   'playground.js': 'text/javascript; charset=utf-8',
+  'rehearse.js': 'text/javascript; charset=utf-8',
+  'scenarios.js': 'text/javascript; charset=utf-8',
   'snippets.js': 'text/javascript; charset=utf-8',
   'try-it.js': 'text/javascript; charset=utf-8',
 };

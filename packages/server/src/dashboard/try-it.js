@@ -5,18 +5,20 @@
 import { mechanismLabel } from './credentials.js';
 import { byId, h, replace } from './dom.js';
 import { t } from './i18n.js';
+import { createRehearsal } from './rehearse.js';
 import { buildSnippets } from './snippets.js';
 
 /** @import { DashboardContext } from './app.js' */
 
 /**
  * The try-it section.
- * @param {Pick<DashboardContext, 'state'>} context
+ * @param {Pick<DashboardContext, 'state' | 'api' | 'notify' | 'fail'>} context
  */
 export function createTryItView(context) {
   const { state } = context;
   const select = byId('try-credential', HTMLSelectElement);
   const output = byId('try-snippets');
+  const rehearsal = createRehearsal(context);
   /** @type {string | undefined} the id of the credential shown */
   let chosen;
 
@@ -81,6 +83,7 @@ export function createTryItView(context) {
       block(secrets ? t('try.envFilled') : t('try.env'), snippets.env, 'env'),
       block(t('try.curl'), snippets.curl, 'curl'),
       block(t('try.client'), snippets.client, 'client'),
+      rehearsal.block(credential, render),
     );
   };
 

@@ -99,8 +99,11 @@ export async function runRoute(
   return withClock(context, response);
 }
 
-/** With an injected clock (tests, simulations), the `Date` header carries the server's time, as clients rely on it. */
+/**
+ * With an injected clock (tests, simulations), the `Date` header carries the server's time, as clients rely on it.
+ * A `Date` already set (the `clock-skew` scenario's) is kept.
+ */
 export function withClock(context: AuthContext, response: NeutralResponse): NeutralResponse {
-  if (context.now === Date.now) return response;
+  if (context.now === Date.now || response.headers.date !== undefined) return response;
   return { ...response, headers: { ...response.headers, date: new Date(context.now()).toUTCString() } };
 }

@@ -12,6 +12,8 @@ export interface OpenApiOptions {
   readonly metrics?: boolean;
   /** Document the sandbox's protected resources and `/health` (default true). */
   readonly sandbox?: boolean;
+  /** Document the scenario routes of the admin API (default false: only a sandbox with scenarios serves them). */
+  readonly scenarios?: boolean;
 }
 
 /** The routes only the sandbox serves (`createPayauth({ sandbox })`, `payauth serve`). */
@@ -427,7 +429,12 @@ export function createOpenApiDocument(options: OpenApiOptions = {}): Json {
         ? [{ name: 'admin', description: 'Off unless enabled; loopback and admin token (docs/admin.md).' }]
         : []),
     ],
-    paths: { ...provider, ...(metrics ? metricsPaths() : {}), ...(admin ? adminPaths() : {}) },
+    paths: {
+      ...provider,
+      ...(metrics ? metricsPaths() : {}),
+      ...(admin ? adminPaths() : {}),
+      ...(admin && options.scenarios === true ? scenarioPaths() : {}),
+    },
     components: {
       schemas: { ...providerSchemas, ...(admin ? adminSchemas : {}) },
       securitySchemes: {
@@ -440,6 +447,34 @@ export function createOpenApiDocument(options: OpenApiOptions = {}): Json {
         bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
         apikey: { type: 'apiKey', in: 'header', name: 'apikey' },
         ...(admin ? { admin: { type: 'http', scheme: 'bearer', description: 'The admin token.' } } : {}),
+      },
+    },
+  };
+}
+
+/** The scenario routes (docs/admin.md, "Scenarios"): served only in a sandbox with scenarios on. */
+function scenarioPaths(): Json {
+  return {
+    '/admin/api/scenarios': {
+      get: adminOperation(
+        'Scenarios still armed, and every scenario with its parameters (sandbox only)',
+        { '200': json('Armed scenarios and the available ones.', 'ScenarioList') },
+        { noBadRequest: true },
+      ),
+      post: adminOperation(
+        'Arm a rehearsal scenario for the next matching requests (sandbox only)',
+        { '201': json('Armed.', 'ArmedScenario') },
+        { body: 'ArmScenarioRequest', notFound: true },
+      ),
+    },
+    '/admin/api/scenarios/{id}': {
+      delete: {
+        ...adminOperation(
+          'Disarm an armed scenario (sandbox only)',
+          { '200': json('The scenario, as it was armed.', 'ArmedScenario') },
+          { notFound: true, noBadRequest: true },
+        ),
+        parameters: [idParameter],
       },
     },
   };

@@ -3,6 +3,8 @@
  * documented bodies and error bodies (SPEC.md, docs/errors.md), the discovery documents, and the admin API.
  */
 
+import { scenarioNames } from '../scenarios/catalog.ts';
+
 type Schema = Record<string, unknown>;
 
 const string = { type: 'string' } as const;
@@ -17,7 +19,7 @@ function object(properties: Record<string, Schema>, required: string[] = Object.
 /** The provider and platform schemas (components.schemas). */
 export const providerSchemas: Record<string, Schema> = {
   HmacError: {
-    ...object({ code: { type: 'string', enum: ['1002', '429', '503'] }, message: string }),
+    ...object({ code: { type: 'string', enum: ['1002', '429', '500', '503'] }, message: string }),
     description: 'API-money: 401 `{"code":"1002",…}` for every authentication failure; 429/503 same shape.',
   },
   Account: object({
@@ -82,6 +84,7 @@ export const providerSchemas: Record<string, Schema> = {
         'invalid_scope',
         'invalid_token',
         'temporarily_unavailable',
+        'server_error',
       ],
     },
     error_description: string,
@@ -234,6 +237,7 @@ export const adminSchemas: Record<string, Schema> = {
     description: 'The new secret (or certificate id), shown this once, and the old one’s overlap.',
     oneOf: credentialVariants({ overlapSeconds: integer }, ['overlapSeconds']),
   },
+  ...scenarioSchemas(),
   SigningKeys: {
     type: 'object',
     properties: {
@@ -328,3 +332,54 @@ export const adminSchemas: Record<string, Schema> = {
     ),
   },
 };
+
+/** The scenario routes' schemas (sandbox only; docs/admin.md, "Scenarios"). */
+function scenarioSchemas(): Record<string, Schema> {
+  const scenario = { type: 'string', enum: [...scenarioNames] } as const;
+  const params = { type: 'object', additionalProperties: { type: 'integer' } } as const;
+  const armed = object(
+    {
+      id: { type: 'string', pattern: '^scn_[A-Za-z0-9]{16}$' },
+      scenario,
+      credentialId: string,
+      publicId: string,
+      params,
+      times: { type: 'integer', minimum: 1, maximum: 1000 },
+      remaining: { type: 'integer', minimum: 0 },
+      createdAt: isoDate,
+    },
+    ['id', 'scenario', 'params', 'times', 'remaining', 'createdAt'],
+  );
+  const parameter = object({ minimum: integer, maximum: integer, default: integer, unit: string });
+  return {
+    ArmedScenario: armed,
+    ScenarioList: object({
+      scenarios: { type: 'array', items: { $ref: '#/components/schemas/ArmedScenario' } },
+      available: {
+        type: 'array',
+        items: object({
+          name: scenario,
+          points: {
+            type: 'array',
+            items: { type: 'string', enum: ['token', 'hmac-guard', 'bearer-guard', 'jwks'] },
+          },
+          parameters: { type: 'object', additionalProperties: parameter },
+        }),
+      },
+    }),
+    ArmScenarioRequest: object(
+      {
+        scenario,
+        credential: {
+          type: 'string',
+          minLength: 1,
+          maxLength: 256,
+          description: 'a credential id or public id',
+        },
+        times: { type: 'integer', minimum: 1, maximum: 1000, default: 1 },
+        params,
+      },
+      ['scenario'],
+    ),
+  };
+}

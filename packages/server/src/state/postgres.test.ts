@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDatabase, needPostgres, POSTGRES_URL } from '../../../../test/support/services.ts';
+import { createDatabase, needPostgres } from '../../../../test/support/services.ts';
 import { describeSharedStateConformance } from './conformance.ts';
 import { PostgresSharedState } from './postgres.ts';
 
