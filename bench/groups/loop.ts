@@ -23,6 +23,8 @@ export async function runLoop(): Promise<Row[]> {
     store: ':memory:',
     issuer: 'http://127.0.0.1:18199',
     demo: true,
+    // As an API team's instance: no rehearsal scenarios (on with `demo`, they wrap every guard and the clock).
+    scenarios: false,
     demoDirectory: directory,
     hints: false,
     logger: false,

@@ -22,6 +22,8 @@ const payauth = await createPayauth({
   store: join(mkdtempSync(join(tmpdir(), 'payauth-bench-')), 'bench.db'),
   issuer: url,
   demo: true,
+  // As an API team's instance: no rehearsal scenarios (on with `demo`, they wrap every guard and the clock).
+  scenarios: false,
   hints: false,
   logger: false,
   // Metrics as an API team's instance has them by default (off; `payauth serve --demo` turns them on for the

@@ -401,6 +401,27 @@ describe('a Payauth-Scenario header that cannot be honoured', () => {
     expect(answer.body).toBe(body);
   });
 
+  it('never answers 5xx from parsing: 300 random values are each a 400 or a scenario played', async () => {
+    const alphabet = ` ;=-+0123456789abcdefghijklmnopqrstuvwxyz\u00e9\u00ff\t${scenarioNames.join(';')}`;
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    for (let round = 0; round < 300; round++) {
+      const length = Math.floor(random() * 80);
+      let value = '';
+      for (let index = 0; index < length; index++) value += alphabet[Math.floor(random() * alphabet.length)];
+      value = value.trim();
+      const answer = await send(tokenRequest('api-key', value));
+      const applied = answer.headers.get('payauth-scenario-applied');
+      if (applied === null) expect([200, 400], JSON.stringify(value)).toContain(answer.status);
+      else expect(scenarioNames, JSON.stringify(value)).toContain(applied);
+      if (answer.status >= 500)
+        expect(applied, JSON.stringify(value)).toMatch(/^(server-error|unavailable)$/);
+    }
+  });
+
   it('is refused when sent twice', async () => {
     const request = tokenRequest('api-key');
     request.headers.append('payauth-scenario', 'slow');
