@@ -27,6 +27,7 @@ import type { SharedState } from './state/types.ts';
 import { openStore } from './store/open.ts';
 import type { PayauthStore } from './store/types.ts';
 import { TokenIssuer } from './tokens/issuer.ts';
+import { openTracing } from './tracing/tracing.ts';
 
 /** A logger payauth writes to: pino's, or anything with an `info(object)` method. */
 export interface PayauthLogger {
@@ -101,6 +102,12 @@ export interface PayauthOptions {
   readonly metrics?: boolean | MetricsOptions;
   /** The OpenAPI 3.1 document at `GET /openapi.json` (default: on with `sandbox`/`demo` or `admin`). */
   readonly openapi?: boolean;
+  /**
+   * OpenTelemetry spans per guard check and token request through `@opentelemetry/api`, when that optional peer is
+   * installed, to the tracer provider registered with it (docs/deployment.md, "Tracing"). Default `true`; `false`
+   * loads nothing.
+   */
+  readonly tracing?: boolean;
 }
 
 /** A payauth instance: configuration, store, shared state, keys and clock, and what adapters serve. */
@@ -276,7 +283,8 @@ export async function createPayauth(options: PayauthOptions): Promise<Payauth> {
     rejections,
     fingerprint,
   };
-  const guards: Readonly<Record<Mechanism, Guard>> = createGuards(context);
+  const tracing = await openTracing(options.tracing ?? true, rejections);
+  const guards: Readonly<Record<Mechanism, Guard>> = tracing.guards(createGuards(context));
   const checks = Object.fromEntries(
     mechanisms.map((mechanism) => [mechanism, createCheck(context, mechanism, guards[mechanism])]),
   ) as Record<Mechanism, ReturnType<typeof createCheck>>;
@@ -293,7 +301,7 @@ export async function createPayauth(options: PayauthOptions): Promise<Payauth> {
   // Every route is counted by the metrics wrapper (when on), those added later too.
   const instrument = (list: readonly Route[]): Route[] =>
     metrics === undefined ? [...list] : list.map((route) => metrics.instrument(route));
-  const routes: Route[] = instrument(createEndpointRoutes(context));
+  const routes: Route[] = instrument(tracing.routes(createEndpointRoutes(context)));
   if (sandbox) routes.push(...instrument(createSandboxRoutes(context, guards)));
   let closed = false;
   const closing = new AbortController();
