@@ -252,4 +252,24 @@ describe('OpenTelemetry spans (SPEC.md, Run as a service)', () => {
       await quiet.close();
     }
   });
+
+  it('a tracer provider registered after createPayauth is used from then on; none registered, no span', async () => {
+    trace.disable();
+    const later = await createPayauth({ store: ':memory:', issuer: ISSUER, sandbox: true });
+    try {
+      const call = () =>
+        payauthHandler(later)(
+          new Request(`${ISSUER}/api/accounts`, { headers: { authorization: 'AUTH x' } }),
+        );
+      await call();
+      expect(exporter.getFinishedSpans()).toEqual([]);
+      trace.setGlobalTracerProvider(provider);
+      await call();
+      expect(finished().map((span) => [span.name, span.attributes['payauth.code']])).toEqual([
+        ['payauth hmac guard', 'ERR_HMAC_HEADER_MALFORMED'],
+      ]);
+    } finally {
+      await later.close();
+    }
+  });
 });
