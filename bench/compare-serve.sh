@@ -6,6 +6,7 @@
 # Usage: bash bench/compare-serve.sh <other checkout>   (it needs its own node_modules/@payauth links; Redis running)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib/paired-rounds.sh
 other=$(cd "$1" && pwd)
 this=$(pwd)
 node=$this/node_modules/.bin/node
@@ -27,12 +28,7 @@ trap 'kill ${pid[other]} ${pid[this]} 2>/dev/null; rm -f "$rows"' EXIT
 for side in other this; do
   for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:${port[$side]}/health" && break; sleep 0.2; done
 done
-# The sandbox's hmac credential is the document's own (DEMO in packages/server/src/demo/seed.ts); one header, valid 5 min.
-header=$("$node" -e "
-const { createHmac } = require('node:crypto');
-const text = 'k1rXpphkRG!2-Fox:' + Date.now() + ':1:';
-console.log('AUTH ' + text + createHmac('sha256', 'E0!oYfVpA6-noiqGr-pT7AJ2ybT4r7lx').update(text).digest('hex'));")
-ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+header=$(demo_hmac_header "$node")
 run() { taskset -c 1 wrk -t1 -c50 -d"$1"s -H "Authorization: $header" "http://127.0.0.1:${port[$2]}/api/accounts"; }
 for side in other this; do run 2 $side >/dev/null; done
 echo "| round | other: requests | server µs | redis µs | this: requests | server µs | redis µs |"
@@ -49,12 +45,4 @@ for round in $(seq 1 "${ROUNDS:-12}"); do
   done
   echo "$line |" | tee -a "$rows"
 done
-awk -F'|' '
-  function median(values, count,   a, b, v) {
-    for (a = 2; a <= count; a++) { v = values[a]; for (b = a - 1; b >= 1 && values[b] > v; b--) values[b + 1] = values[b]; values[b + 1] = v }
-    return (count % 2) ? values[(count + 1) / 2] : (values[count / 2] + values[count / 2 + 1]) / 2
-  }
-  { n++; requests[n] = $6 / $3; server[n] = $7 / $4; store[n] = $8 / $5; both[n] = ($7 + $8) / ($4 + $5) }
-  END {
-    printf "\nthis ÷ other, medians of %d rounds: requests %.2f, server µs %.2f, redis µs %.2f, both µs %.2f\n", n, median(requests, n), median(server, n), median(store, n), median(both, n)
-  }' "$rows"
+paired_medians "$rows" "this ÷ other" redis

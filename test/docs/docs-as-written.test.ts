@@ -125,6 +125,8 @@ let sandbox: ChildProcess | undefined;
 let sandboxPort: number;
 let environment: NodeJS.ProcessEnv;
 let database: { url: string; drop: () => Promise<void> };
+/** The databases made for single blocks (dropped at the end). */
+const databases: Array<{ drop: () => Promise<void> }> = [];
 let revocable: string;
 const ran: string[] = [];
 
@@ -268,6 +270,7 @@ afterAll(async () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   await database?.drop();
+  for (const each of databases) await each.drop();
   if (scratch) rmSync(scratch, { recursive: true, force: true });
   const message = `docs as written: ${runnable.length} blocks run (${ran.length} commands), ${skipped.length} illustrative blocks skipped (${skipped.map((block) => `${block.file}:${block.line}`).join(', ') || 'none'})`;
   console.log(message);
@@ -284,10 +287,16 @@ describe('every shell block of README.md and docs/ runs as written', () => {
       const serverFolder = join(scratch, 'server', String(index), 'var-lib-payauth');
       mkdirSync(serverFolder, { recursive: true });
       let text = block.text;
+      // A block that names the database gets an empty one of its own, as a reader who runs only that block has: each
+      // such block makes its own master key, which would not open what another block's key sealed.
+      const own = text.includes('postgres://payauth@db.internal/payauth')
+        ? await createDatabase()
+        : undefined;
+      if (own) databases.push(own);
       for (const [from, to] of placeholders({
         sandboxPort,
         serverFolder,
-        postgresUrl: database.url,
+        postgresUrl: (own ?? database).url,
         revocable,
       })) {
         text = text.replaceAll(from, to);

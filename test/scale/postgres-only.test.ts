@@ -1,14 +1,11 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { loadPkcs12 } from '@payauth/client';
 import { buildAppTokenRequest, createClientAssertion, formatHmacHeader } from '@payauth/core';
-import type { DemoCredentials } from '@payauth/server';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useInstances } from '../support/instances.ts';
 import { requestEmoneyToken } from '../support/peers.ts';
-import { type CliProcess, freePort, runPayauth, startPayauth, waitForOutput } from '../support/servers.ts';
-import { createDatabase, postgresReachable } from '../support/services.ts';
+import { runPayauth } from '../support/servers.ts';
+import { postgresReachable } from '../support/services.ts';
 
 // SPEC.md, "Run as a service": PostgreSQL alone is enough for several instances. Three `payauth serve` on one
 // database and no Redis (the PostgreSQL shared state, the default for a postgres:// store), one test client spreading
@@ -20,49 +17,25 @@ const RACE = 200;
 const FAILURE_LIMIT = 10;
 
 describe.skipIf(!ready)('three instances on PostgreSQL alone: 200-way races', () => {
-  const directory = mkdtempSync(join(tmpdir(), 'payauth-pg-only-'));
-  const env = { PAYAUTH_MASTER_KEY: randomBytes(32).toString('base64') };
-  let database: { url: string; drop: () => Promise<void> };
-  let instances: Array<{ process: CliProcess; url: string }> = [];
-  let issuer: string;
-  let demo: DemoCredentials;
-
-  const start = async (port: number, demoFlag: boolean) => {
-    const args = ['serve', '--port', String(port), '--store', database.url, '--issuer', issuer, '--hints'];
+  const fleet = useInstances([
+    '--hints',
     // Single-use hmac headers and Fondy's strict mode: a copy of an accepted request is a replay.
-    args.push('--hmac-single-use', '--strict', '--failure-limit', String(FAILURE_LIMIT));
+    '--hmac-single-use',
+    '--strict',
+    '--failure-limit',
+    String(FAILURE_LIMIT),
     // The races come from one address: its own budget must not be what stops them.
-    args.push('--address-failure-limit', '100000', '--log-level', 'warn');
-    const running = startPayauth(demoFlag ? [...args, '--demo'] : args, { env, cwd: directory });
-    await waitForOutput(
-      running,
-      (out) => out.includes(`http://127.0.0.1:${port}`) && (!demoFlag || out.includes('pfx ')),
-    );
-    return { process: running, url: `http://127.0.0.1:${port}` };
-  };
+    '--address-failure-limit',
+    '100000',
+    '--log-level',
+    'warn',
+  ]);
 
-  beforeAll(async () => {
-    database = await createDatabase();
-    const ports = [await freePort(), await freePort(), await freePort()];
-    issuer = `http://127.0.0.1:${ports[0]}`;
-    instances.push(await start(ports[0]!, true));
-    instances.push(...(await Promise.all([start(ports[1]!, false), start(ports[2]!, false)])));
-    demo = JSON.parse(readFileSync(join(directory, 'payauth-demo', 'credentials.json'), 'utf8'));
-  }, 90_000);
-
-  afterAll(async () => {
-    for (const instance of instances) instance.process.child.kill('SIGTERM');
-    const codes = await Promise.all(instances.map((i) => i.process.exited));
-    instances = [];
-    await database?.drop();
-    expect(codes).toEqual([0, 0, 0]);
-  });
-
-  /** Sends `RACE` copies at once, spread over the instances; returns each status and hint. */
+  /** Sends `RACE` copies at once, spread over the fleet.instances; returns each status and hint. */
   async function race(send: (url: string) => Promise<Response>) {
     const answers = await Promise.all(
       Array.from({ length: RACE }, (_, i) =>
-        send(instances[i % instances.length]!.url).then(async (response) => {
+        send(fleet.instances[i % fleet.instances.length]!.url).then(async (response) => {
           await response.arrayBuffer();
           return { status: response.status, hint: response.headers.get('payauth-hint') ?? '' };
         }),
@@ -75,8 +48,8 @@ describe.skipIf(!ready)('three instances on PostgreSQL alone: 200-way races', ()
 
   it('one hmac header: exactly one of 200 is accepted', async () => {
     const header = formatHmacHeader({
-      accessKey: demo.hmac.accessKey,
-      secretKey: demo.hmac.secretKey,
+      accessKey: fleet.demo.hmac.accessKey,
+      secretKey: fleet.demo.hmac.secretKey,
       timestamp: Date.now(),
     });
     const { answers, statuses } = await race((url) =>
@@ -88,13 +61,13 @@ describe.skipIf(!ready)('three instances on PostgreSQL alone: 200-way races', ()
   });
 
   it('one client assertion: exactly one of 200 gets a token', async () => {
-    const pkj = demo['private-key-jwt'];
+    const pkj = fleet.demo['private-key-jwt'];
     const { privateKey, certificate } = loadPkcs12(readFileSync(pkj.pfxPath), pkj.pfxPassword);
     const jwt = createClientAssertion({
       clientId: pkj.clientId,
       privateKey,
       certificate: certificate!,
-      audience: `${issuer}/connect/token`,
+      audience: `${fleet.issuer}/connect/token`,
     });
     const { answers, statuses } = await race((url) => requestEmoneyToken(url, jwt));
     console.info(`assertion race: ${JSON.stringify(statuses)}`);
@@ -105,8 +78,8 @@ describe.skipIf(!ready)('three instances on PostgreSQL alone: 200-way races', ()
   it('one Fondy body in strict mode: exactly one of 200 gets a token', async () => {
     const body = JSON.stringify(
       buildAppTokenRequest({
-        applicationId: demo['app-token'].applicationId,
-        secretKey: demo['app-token'].secretKey,
+        applicationId: fleet.demo['app-token'].applicationId,
+        secretKey: fleet.demo['app-token'].secretKey,
         date: new Date().toISOString(),
       }),
     );
@@ -124,10 +97,13 @@ describe.skipIf(!ready)('three instances on PostgreSQL alone: 200-way races', ()
 
   it(`the failure budget holds across instances: of ${RACE} wrong signatures at most ${FAILURE_LIMIT} are verified`, async () => {
     const created = JSON.parse(
-      (await runPayauth(['credentials', 'create', 'hmac', '--store', database.url, '--json'], { env }))
-        .stdout,
+      (
+        await runPayauth(['credentials', 'create', 'hmac', '--store', fleet.database.url, '--json'], {
+          env: fleet.env,
+        })
+      ).stdout,
     ) as { accessKey: string };
-    // The instances learn of the new key from the store's change notice (and their 500 ms poll).
+    // The fleet.instances learn of the new key from the store's change notice (and their 500 ms poll).
     await new Promise((resolve) => setTimeout(resolve, 1500));
     const header = () =>
       formatHmacHeader({ accessKey: created.accessKey, secretKey: 'wrong-secret', timestamp: Date.now() });

@@ -55,6 +55,29 @@ describe.skipIf(!available)('PostgreSQL', () => {
     }
   });
 
+  it("a success's release is applied before the reservations that follow it: in-flight counts never pile up", async () => {
+    const state = await PostgresSharedState.open(database.url, { prefix: 'order:' });
+    try {
+      const counters = [{ key: 'fail:addr', limit: 25, windowMs: 60_000 }];
+      // 20 clients, each sending its next request as soon as the last one succeeded (its release not awaited, as the
+      // failure budget does): at most 20 attempts are ever in flight, under the limit of 25.
+      const refusals = await Promise.all(
+        Array.from({ length: 20 }, async () => {
+          let refused = 0;
+          for (let i = 0; i < 15; i++) {
+            const answer = await state.reserve(counters);
+            if (answer.granted) void state.release(answer.counted);
+            else refused++;
+          }
+          return refused;
+        }),
+      );
+      expect(refusals.reduce((sum, each) => sum + each, 0)).toBe(0);
+    } finally {
+      await state.close();
+    }
+  });
+
   it('the sweep deletes expired rows through the expiry index, never by scanning the table', async () => {
     const state = await PostgresSharedState.open(database.url, { prefix: 'sweep:', sweepIntervalMs: 0 });
     const client = new pg.Client({ connectionString: database.url });

@@ -23,67 +23,113 @@ const SETUP = [
      expires_at bigint NOT NULL
    ) WITH (fillfactor = 70)`,
   'CREATE INDEX IF NOT EXISTS payauth_state_counters_expiry ON payauth_state_counters (expires_at)',
-  // reserve: the Redis state's Lua script as one function call. Rows are locked in key order (a missing one is
-  // inserted, then locked), so concurrent reservations on overlapping counters queue instead of deadlocking, and of
-  // any number of callers at most `limit` are granted. Answers {1, i…} (the indexes counted) or {0, ms to reset}.
-  `CREATE OR REPLACE FUNCTION payauth_state_reserve(keys text[], limits integer[], windows bigint[], exempts text[])
-   RETURNS bigint[] LANGUAGE plpgsql AS $$
+  // reserve: the Redis state's Lua script as one function call, for several reservations and releases at once.
+  // `owners[i]` says which reservation counter i belongs to (1…m); `releases` are counters to take one back from (as
+  // often as each is named, never below zero): the successes of earlier requests. Every counter named is locked first,
+  // in key order, so concurrent calls on overlapping counters queue instead of deadlocking; the releases are applied,
+  // then the reservations are decided one after the other, as if they had come one by one: each checks its counters
+  // and counts them all, or none. Answers, reservation after reservation, {1, n, i…} (the n indexes counted) or
+  // {0, ms to the reset}; or {-1}, having changed nothing, when a counter to reserve has no row yet: the caller creates
+  // the rows in a statement of its own, holding no other lock, and calls again (creating them here, between locks,
+  // would let two calls wait on each other).
+  `CREATE OR REPLACE FUNCTION payauth_state_reserve(
+     keys text[], limits integer[], windows bigint[], exempts text[], owners integer[], releases text[]
+   ) RETURNS bigint[] LANGUAGE plpgsql AS $$
    DECLARE
      now_ms bigint := ${NOW_MS};
-     active integer[] := '{}';
-     active_keys text[] := '{}';
-     locked integer;
-     reset_in bigint := 0;
-     row record;
-     i integer;
+     exempted text[];
+     active_keys text[];
+     found integer;
+     owner integer;
+     counted integer[];
+     reset_in bigint;
+     answer bigint[] := '{}';
    BEGIN
-     FOR i IN 1 .. coalesce(array_length(keys, 1), 0) LOOP
-       IF exempts[i] IS NULL OR NOT EXISTS (
-         SELECT 1 FROM payauth_state_counters c
-         WHERE c.key = exempts[i] AND c.expires_at > now_ms AND c.count > 0
-       ) THEN
-         active := active || i;
-         active_keys := active_keys || keys[i];
+     SELECT coalesce(array_agg(c.key), '{}') INTO exempted FROM payauth_state_counters c
+       WHERE c.key = ANY (exempts) AND c.expires_at > now_ms AND c.count > 0;
+     SELECT coalesce(array_agg(DISTINCT keys[i]), '{}') INTO active_keys
+       FROM generate_subscripts(keys, 1) AS i WHERE exempts[i] IS NULL OR NOT (exempts[i] = ANY (exempted));
+     SELECT count(*) FILTER (WHERE held.key = ANY (active_keys)) INTO found FROM (
+       SELECT c.key FROM payauth_state_counters c
+       WHERE c.key = ANY (active_keys) OR c.key = ANY (releases) ORDER BY c.key FOR UPDATE
+     ) AS held;
+     IF found < cardinality(active_keys) THEN RETURN ARRAY[-1]::bigint[]; END IF;
+     UPDATE payauth_state_counters c SET count = greatest(0, c.count - r.n)
+       FROM (SELECT k, count(*)::integer AS n FROM unnest(releases) AS k GROUP BY k) AS r WHERE c.key = r.k;
+     FOR owner IN 1 .. coalesce((SELECT max(o) FROM unnest(owners) AS o), 0) LOOP
+       SELECT coalesce(array_agg(i ORDER BY i), '{}') INTO counted FROM generate_subscripts(keys, 1) AS i
+         WHERE owners[i] = owner AND (exempts[i] IS NULL OR NOT (exempts[i] = ANY (exempted)));
+       SELECT max(c.expires_at - now_ms) INTO reset_in FROM payauth_state_counters c
+         JOIN unnest(counted) AS i ON c.key = keys[i]
+         WHERE c.expires_at > now_ms AND c.count >= limits[i];
+       IF reset_in IS NOT NULL THEN
+         answer := answer || ARRAY[0, reset_in];
+       ELSE
+         UPDATE payauth_state_counters c SET
+           count = CASE WHEN c.expires_at > now_ms THEN c.count + 1 ELSE 1 END,
+           expires_at = CASE WHEN c.expires_at > now_ms THEN c.expires_at ELSE now_ms + windows[i] END
+           FROM unnest(counted) AS i WHERE c.key = keys[i];
+         answer := answer || ARRAY[1, cardinality(counted)]::bigint[] || counted::bigint[];
        END IF;
      END LOOP;
-     LOOP
-       SELECT count(*) INTO locked FROM (
-         SELECT 1 FROM payauth_state_counters c WHERE c.key = ANY (active_keys) ORDER BY c.key FOR UPDATE
-       ) AS held;
-       EXIT WHEN locked >= coalesce(array_length(active_keys, 1), 0);
-       INSERT INTO payauth_state_counters (key, count, expires_at)
-         SELECT k, 0, now_ms FROM unnest(active_keys) AS k ORDER BY k
-         ON CONFLICT (key) DO NOTHING;
-     END LOOP;
-     FOREACH i IN ARRAY active LOOP
-       SELECT c.count, c.expires_at INTO row FROM payauth_state_counters c WHERE c.key = keys[i];
-       IF row.expires_at > now_ms AND row.count >= limits[i] THEN
-         reset_in := greatest(reset_in, row.expires_at - now_ms);
-       END IF;
-     END LOOP;
-     IF reset_in > 0 THEN RETURN ARRAY[0, reset_in]; END IF;
-     FOREACH i IN ARRAY active LOOP
-       UPDATE payauth_state_counters c SET
-         count = CASE WHEN c.expires_at > now_ms THEN c.count + 1 ELSE 1 END,
-         expires_at = CASE WHEN c.expires_at > now_ms THEN c.expires_at ELSE now_ms + windows[i] END
-       WHERE c.key = keys[i];
-     END LOOP;
-     RETURN ARRAY[1]::bigint[] || active::bigint[];
-   END $$`,
-  // release: one back from each counter (as often as it is named), never below zero, rows locked in key order.
-  `CREATE OR REPLACE FUNCTION payauth_state_release(keys text[])
-   RETURNS void LANGUAGE plpgsql AS $$
-   DECLARE
-     item record;
-   BEGIN
-     FOR item IN SELECT k, count(*)::integer AS n FROM unnest(keys) AS k GROUP BY k ORDER BY k LOOP
-       UPDATE payauth_state_counters c SET count = greatest(0, c.count - item.n) WHERE c.key = item.k;
-     END LOOP;
+     RETURN answer;
    END $$`,
 ];
 
 /** Expired rows deleted per statement by the sweep (an index range on `expires_at`, never a table scan). */
 const SWEEP_BATCH = 5000;
+
+/** Requests in one coalesced call at most (bounds its parameters and the time its locks are held). */
+const BATCH_LIMIT = 64;
+
+/**
+ * Calls issued while `limit` calls are already on the wire wait, and go together as the next call (at most
+ * {@link BATCH_LIMIT} of them): alone when the state is idle, batched under load. Each caller gets its own answer,
+ * or the call's error.
+ */
+class Coalescer<Input, Output> {
+  readonly #queue: Array<{
+    input: Input;
+    resolve: (output: Output) => void;
+    reject: (error: unknown) => void;
+  }> = [];
+  #inFlight = 0;
+
+  readonly #run: (inputs: Input[]) => Promise<Output[]>;
+  readonly #limit: number;
+
+  constructor(run: (inputs: Input[]) => Promise<Output[]>, limit: number) {
+    this.#run = run;
+    this.#limit = limit;
+  }
+
+  submit(input: Input): Promise<Output> {
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ input, resolve, reject });
+      if (this.#inFlight < this.#limit) void this.#send();
+    });
+  }
+
+  async #send(): Promise<void> {
+    const batch = this.#queue.splice(0, BATCH_LIMIT);
+    if (batch.length === 0) return;
+    this.#inFlight++;
+    try {
+      const outputs = await this.#run(batch.map((waiting) => waiting.input));
+      for (const [index, waiting] of batch.entries()) waiting.resolve(outputs[index]!);
+    } catch (error) {
+      for (const waiting of batch) waiting.reject(error);
+    } finally {
+      this.#inFlight--;
+      if (this.#queue.length > 0) void this.#send();
+    }
+  }
+}
+
+/** What waits for the next budget call: a reservation, or the counters of a success to take back. */
+type BudgetOperation =
+  | { readonly counters: readonly BudgetCounter[] }
+  | { readonly released: readonly string[] };
 
 /** Options of {@link PostgresSharedState}. */
 export interface PostgresSharedStateOptions {
@@ -138,6 +184,15 @@ export class PostgresSharedState implements SharedState {
   readonly #listenUrl: string | undefined;
   readonly #listeners = new Set<(credentialId: string) => void>();
   readonly #sweeper: NodeJS.Timeout | undefined;
+  /**
+   * Reservations and releases issued while earlier ones are on the wire go together as the next call: under load
+   * one statement serves many requests (as ioredis's auto-pipelining does for the Redis state). Figures:
+   * bench/README.md, "PostgreSQL shared state against Redis".
+   */
+  readonly #budget = new Coalescer<BudgetOperation, Reservation | undefined>(
+    (batch) => this.#settle(batch),
+    2,
+  );
   #listener: pg.Client | undefined;
   #reconnect: NodeJS.Timeout | undefined;
   #closed = false;
@@ -195,9 +250,13 @@ export class PostgresSharedState implements SharedState {
     }
   }
 
-  async #query(text: string, values: unknown[]): Promise<pg.QueryResult> {
+  /**
+   * Runs one statement. A `name` makes it a prepared statement on each connection (parsed and planned once, then
+   * only bound and run), for the statements of every request.
+   */
+  async #query(text: string, values: unknown[], name?: string): Promise<pg.QueryResult> {
     try {
-      return await this.#pool.query(text, values);
+      return await this.#pool.query(name === undefined ? { text, values } : { name, text, values });
     } catch (error) {
       // Every failure of the state is "try again later": it holds no request's data that could be malformed.
       throw new StoreUnavailableError('the PostgreSQL shared state is unreachable', { cause: error });
@@ -210,6 +269,7 @@ export class PostgresSharedState implements SharedState {
        ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at WHERE o.expires_at <= ${NOW_MS}
        RETURNING 1`,
       [this.#prefix + key, Math.max(1, Math.ceil(ttlMs))],
+      'payauth_state_once',
     );
     return rowCount === 1;
   }
@@ -224,6 +284,7 @@ export class PostgresSharedState implements SharedState {
          expires_at = CASE WHEN c.expires_at > (SELECT now_ms FROM t) THEN c.expires_at ELSE excluded.expires_at END
        RETURNING count, expires_at - (SELECT now_ms FROM t) AS ttl`,
       [this.#prefix + key, Math.max(1, Math.ceil(ttlMs))],
+      'payauth_state_increment',
     );
     const row = rows[0] as { count: number; ttl: string };
     return { count: row.count, resetAt: this.#now() + Math.max(0, Number(row.ttl)) };
@@ -234,33 +295,78 @@ export class PostgresSharedState implements SharedState {
       `SELECT count, expires_at - ${NOW_MS} AS ttl FROM payauth_state_counters
        WHERE key = $1 AND expires_at > ${NOW_MS}`,
       [this.#prefix + key],
+      'payauth_state_peek',
     );
     const row = rows[0] as { count: number; ttl: string } | undefined;
     if (row === undefined || row.count === 0) return { count: 0, resetAt: 0 };
     return { count: row.count, resetAt: this.#now() + Math.max(0, Number(row.ttl)) };
   }
 
-  async reserve(counters: readonly BudgetCounter[]): Promise<Reservation> {
-    const { rows } = await this.#query('SELECT payauth_state_reserve($1, $2, $3, $4) AS answer', [
-      counters.map((c) => this.#prefix + c.key),
-      counters.map((c) => c.limit),
-      counters.map((c) => Math.max(1, Math.ceil(c.windowMs))),
-      counters.map((c) => (c.exemptWhile === undefined ? null : this.#prefix + c.exemptWhile)),
-    ]);
-    // pg returns bigint[] as strings.
-    const answer = (rows[0] as { answer: string[] }).answer.map(Number);
-    if (answer[0] !== 1) return { granted: false, resetAt: this.#now() + Math.max(0, answer[1] ?? 0) };
-    return { granted: true, counted: answer.slice(1).map((index) => counters[index - 1]!.key) };
+  reserve(counters: readonly BudgetCounter[]): Promise<Reservation> {
+    return this.#budget.submit({ counters }) as Promise<Reservation>;
   }
 
   async release(keys: readonly string[]): Promise<void> {
-    if (keys.length === 0) return;
-    await this.#query('SELECT payauth_state_release($1)', [keys.map((key) => this.#prefix + key)]);
+    if (keys.length > 0) await this.#budget.submit({ released: keys });
+  }
+
+  /**
+   * One call for the reservations and releases that waited while earlier calls were on the wire (see
+   * {@link Coalescer}): the releases are applied first, so a success's count is never still held against the
+   * reservations that follow it.
+   */
+  async #settle(batch: readonly BudgetOperation[], attempt = 1): Promise<Array<Reservation | undefined>> {
+    const reservations = batch.flatMap((operation) => ('counters' in operation ? [operation.counters] : []));
+    const all = reservations.flat();
+    const released = batch.flatMap((operation) => ('released' in operation ? operation.released : []));
+    const { rows } = await this.#query(
+      'SELECT payauth_state_reserve($1, $2, $3, $4, $5, $6) AS answer',
+      [
+        all.map((c) => this.#prefix + c.key),
+        all.map((c) => c.limit),
+        all.map((c) => Math.max(1, Math.ceil(c.windowMs))),
+        all.map((c) => (c.exemptWhile === undefined ? null : this.#prefix + c.exemptWhile)),
+        reservations.flatMap((counters, owner) => counters.map(() => owner + 1)),
+        released.map((key) => this.#prefix + key),
+      ],
+      'payauth_state_reserve',
+    );
+    // pg returns bigint[] as strings.
+    const answer = (rows[0] as { answer: string[] }).answer.map(Number);
+    if (answer[0] === -1) {
+      if (attempt >= 3)
+        throw new StoreUnavailableError('the PostgreSQL shared state keeps losing its counters');
+      // Created expired (0): the reservation that takes the row starts its window. A row created "now" would look
+      // live, with its window ending at once, to a reservation whose clock was read before it: one that counts into
+      // it and one that restarts it would both be granted.
+      await this.#query(
+        `INSERT INTO payauth_state_counters (key, count, expires_at)
+         SELECT k, 0, 0 FROM unnest($1::text[]) AS k ORDER BY k ON CONFLICT (key) DO NOTHING`,
+        [all.map((c) => this.#prefix + c.key)],
+        'payauth_state_create',
+      );
+      return this.#settle(batch, attempt + 1);
+    }
+    const now = this.#now();
+    let at = 0;
+    return batch.map((operation): Reservation | undefined => {
+      if (!('counters' in operation)) return undefined;
+      if (answer[at] !== 1) {
+        const refused = { granted: false as const, resetAt: now + Math.max(0, answer[at + 1] ?? 0) };
+        at += 2;
+        return refused;
+      }
+      const count = answer[at + 1]!;
+      const counted = answer.slice(at + 2, at + 2 + count).map((index) => all[index - 1]!.key);
+      at += 2 + count;
+      return { granted: true, counted };
+    });
   }
 
   /**
    * Deletes expired replay records and counters, at most {@link SWEEP_BATCH} rows per statement, found through the
-   * expiry index. Runs every `sweepIntervalMs`; returns how many rows went.
+   * expiry index; rows a reservation holds are skipped (`SKIP LOCKED`: the sweep never waits, so it never takes part
+   * in a deadlock). Runs every `sweepIntervalMs`; returns how many rows went.
    */
   async sweep(): Promise<number> {
     let deleted = 0;
@@ -269,6 +375,7 @@ export class PostgresSharedState implements SharedState {
         const { rowCount } = await this.#query(
           `DELETE FROM ${table} WHERE ctid = ANY (ARRAY(
              SELECT ctid FROM ${table} WHERE expires_at < ${NOW_MS} - 1000 ORDER BY expires_at LIMIT ${SWEEP_BATCH}
+             FOR UPDATE SKIP LOCKED
            ))`,
           [],
         );
