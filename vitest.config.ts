@@ -11,7 +11,9 @@ const NODE_OPTIONS = [process.env.NODE_OPTIONS, `--conditions=${SOURCE_CONDITION
 
 export default defineConfig({
   resolve: { conditions: [SOURCE_CONDITION, 'module', 'node', 'development|production'] },
-  ssr: { resolve: { conditions: [SOURCE_CONDITION, 'module', 'node', 'development|production'] } },
+  // Vitest also hands these to Node (`--conditions`) for what Node loads itself: no 'module' there, which would make
+  // Node load bundler-only builds (@opentelemetry/api's: extension-less imports, which Node refuses).
+  ssr: { resolve: { conditions: [SOURCE_CONDITION, 'node', 'development|production'] } },
   test: {
     include: ['packages/*/src/**/*.test.ts', 'test/**/*.test.ts'],
     env: { NODE_OPTIONS },

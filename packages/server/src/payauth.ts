@@ -28,6 +28,7 @@ import type { SharedState } from './state/types.ts';
 import { openStore } from './store/open.ts';
 import type { PayauthStore } from './store/types.ts';
 import { TokenIssuer } from './tokens/issuer.ts';
+import { openTracing } from './tracing/tracing.ts';
 
 /** A logger payauth writes to: pino's, or anything with an `info(object)` method. */
 export interface PayauthLogger {
@@ -108,6 +109,12 @@ export interface PayauthOptions {
   readonly metrics?: boolean | MetricsOptions;
   /** The OpenAPI 3.1 document at `GET /openapi.json` (default: on with `sandbox`/`demo` or `admin`). */
   readonly openapi?: boolean;
+  /**
+   * OpenTelemetry spans per guard check and token request through `@opentelemetry/api`, when that optional peer is
+   * installed, to the tracer provider registered with it (docs/deployment.md, "Tracing"). Default `true`; `false`
+   * loads nothing.
+   */
+  readonly tracing?: boolean;
 }
 
 /** A payauth instance: configuration, store, shared state, keys and clock, and what adapters serve. */
@@ -291,7 +298,8 @@ export async function createPayauth(options: PayauthOptions): Promise<Payauth> {
     rejections,
     fingerprint,
   };
-  const guards: Readonly<Record<Mechanism, Guard>> = createGuards(context);
+  const tracing = await openTracing(options.tracing ?? true, rejections);
+  const guards: Readonly<Record<Mechanism, Guard>> = tracing.guards(createGuards(context));
   const checks = Object.fromEntries(
     mechanisms.map((mechanism) => [
       mechanism,
@@ -317,7 +325,7 @@ export async function createPayauth(options: PayauthOptions): Promise<Payauth> {
     metrics === undefined ? [...list] : list.map((route) => metrics.instrument(route));
   const rehearse = (list: readonly Route[]): Route[] =>
     list.map((route) => scenarios?.wrapRoute(route) ?? route);
-  const routes: Route[] = instrument(rehearse(createEndpointRoutes(context)));
+  const routes: Route[] = instrument(tracing.routes(rehearse(createEndpointRoutes(context))));
   if (sandbox) routes.push(...instrument(rehearse(createSandboxRoutes(context, guards))));
   let closed = false;
   const closing = new AbortController();
