@@ -12,12 +12,10 @@ import { delimiter, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../support/servers.ts';
 import {
-  buildPackages,
   cachedNode,
   outsideEnvironment,
   type PackedPackage,
-  packedEarlier,
-  packPackages,
+  packedForThisRun,
   ROOT,
   run,
   start,
@@ -85,7 +83,7 @@ const nodes: Array<{ label: string; directory: string }> = [];
 beforeAll(async () => {
   const started = performance.now();
   const oldest = cachedNode(OLDEST_NODE); // downloads once, meanwhile the build and the install run
-  packed = packedEarlier() ?? (await buildAndPack());
+  packed = await packedForThisRun();
   const packedAt = performance.now();
   mkdirSync(project, { recursive: true });
   writeFileSync(
@@ -125,11 +123,6 @@ afterAll(() => {
   console.log(`consumer test summary:\n  ${summary.join('\n  ')}`);
   if (!process.env.PAYAUTH_KEEP_CONSUMER) rmSync(work, { recursive: true, force: true });
 });
-
-async function buildAndPack(): Promise<PackedPackage[]> {
-  await buildPackages();
-  return packPackages(join(work, 'tarballs'));
-}
 
 /** The consumer's own files: ESM and CommonJS loaders, a TypeScript file, the docs' client examples. */
 function writeProjectFiles(): void {

@@ -1,6 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -118,6 +118,53 @@ export function packedEarlier(): PackedPackage[] | undefined {
 /** Writes what packPackages returned beside the tarballs, for packedEarlier. */
 export function recordPacked(folder: string, packed: readonly PackedPackage[]): void {
   writeFileSync(join(folder, 'packed.json'), `${JSON.stringify(packed, null, 2)}\n`);
+}
+
+/**
+ * The tarballs of this test run, built and packed once for every test file that asks (test/consumer/,
+ * test/runtimes/): Vitest runs those files at the same time in sibling processes, and two builds at once would each
+ * empty the other's dist/. The first to take the lock (a folder named after the Vitest process, the files' common
+ * parent) builds and packs; the others wait for its packed.json. PAYAUTH_TARBALLS (tarballs packed earlier) wins.
+ */
+export async function packedForThisRun(): Promise<PackedPackage[]> {
+  const earlier = packedEarlier();
+  if (earlier) return earlier;
+  const folder = join(tmpdir(), `payauth-packed-${process.ppid}`);
+  const record = join(folder, 'packed.json');
+  const failure = join(folder, 'failed.txt');
+  try {
+    mkdirSync(folder); // atomic: exactly one process of the run gets here
+  } catch {
+    const deadline = Date.now() + 300_000;
+    while (!existsSync(record)) {
+      if (existsSync(failure))
+        throw new Error(`the build of this run failed:\n${readFileSync(failure, 'utf8')}`);
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${record}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    return JSON.parse(readFileSync(record, 'utf8')) as PackedPackage[];
+  }
+  removeStalePacks(folder);
+  try {
+    await buildPackages();
+    const packed = await packPackages(join(folder, 'tarballs'));
+    recordPacked(folder, packed);
+    return packed;
+  } catch (error) {
+    writeFileSync(failure, String((error as Error).stack ?? error));
+    throw error;
+  }
+}
+
+/** Folders of earlier runs' tarballs (older than an hour): the run that made one cannot know when the others are done. */
+function removeStalePacks(current: string): void {
+  for (const name of readdirSync(tmpdir())) {
+    const folder = join(tmpdir(), name);
+    if (!name.startsWith('payauth-packed-') || folder === current) continue;
+    try {
+      if (Date.now() - statSync(folder).mtimeMs > 3600_000) rmSync(folder, { recursive: true, force: true });
+    } catch {}
+  }
 }
 
 /**
