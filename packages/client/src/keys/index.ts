@@ -1,1 +1,1 @@
-export * from './key-material.ts';
+export * from '#keys';
