@@ -94,10 +94,27 @@ function readCertificate(certificate: string | Uint8Array): Uint8Array {
   }
 }
 
-/** node-forge, loaded on first use only. */
+/**
+ * node-forge, loaded on first use only. Its BigInteger (jsbn.js) reads `navigator.appName` as it loads anywhere but
+ * Node, and Vercel's edge-runtime has no `navigator`: one is lent for the load alone, with the name that selects the
+ * same arithmetic as on Node (`am3`, 28-bit digits), and taken back.
+ */
 async function loadForge(): Promise<typeof import('node-forge')> {
-  const loaded = await import('node-forge');
-  return (loaded as { default?: typeof import('node-forge') }).default ?? loaded;
+  const global = globalThis as { navigator?: unknown };
+  const lent = global.navigator === undefined;
+  if (lent) {
+    Object.defineProperty(globalThis, 'navigator', {
+      value: { appName: 'Netscape' },
+      configurable: true,
+      writable: true,
+    });
+  }
+  try {
+    const loaded = await import('node-forge');
+    return (loaded as { default?: typeof import('node-forge') }).default ?? loaded;
+  } finally {
+    if (lent) delete global.navigator;
+  }
 }
 
 function toBinary(bytes: Uint8Array): string {
