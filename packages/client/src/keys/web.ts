@@ -110,8 +110,11 @@ async function loadForge(): Promise<typeof import('node-forge')> {
     });
   }
   try {
-    const loaded = await import('node-forge');
-    return (loaded as { default?: typeof import('node-forge') }).default ?? loaded;
+    // The modules PKCS#12 and PKCS#8 decryption need (pki requires pkcs12, pbe, x509, rsa…), not node-forge's index,
+    // which adds TLS, SSH, PKCS#7 and Ed25519 to every eMoney Worker's bundle (FORGE_SAVING below).
+    await import('node-forge/lib/pki.js');
+    const loaded = await import('node-forge/lib/forge.js');
+    return ((loaded as { default?: unknown }).default ?? loaded) as typeof import('node-forge');
   } finally {
     if (lent) delete global.navigator;
   }
