@@ -388,63 +388,74 @@ describe('every runtime (SPEC.md, "Every runtime")', () => {
   });
 });
 
-describe(`the caller's address on Bun ${RUNTIME_TOOLS.bun} (SPEC.md, "Every runtime")`, () => {
-  let server: Started;
-  let ports: { hono: number; fetch: number };
-  let credential: { accessKey: string; secretKey: string };
+/** The runtimes whose connection info the adapters read, and how each runs fixtures/address-server.js. */
+const ADDRESS_RUNTIMES = [
+  { label: `Bun ${RUNTIME_TOOLS.bun}`, command: () => [bin('bun'), 'address-server.js'] },
+  { label: `Deno ${RUNTIME_TOOLS.deno}`, command: () => [bin('deno'), 'run', '-A', 'address-server.js'] },
+] as const;
 
-  beforeAll(async () => {
-    server = start(bin('bun'), ['bun-address.js'], { cwd: project, env: environment });
-    await server.waitFor('"credential"', 30_000);
-    const line = server
-      .output()
-      .split('\n')
-      .find((text) => text.includes('"credential"'))!;
-    const printed = JSON.parse(line) as { hono: number; fetch: number; credential: typeof credential };
-    credential = printed.credential;
-    ports = { hono: printed.hono, fetch: printed.fetch };
-  }, 60_000);
-  afterAll(async () => {
-    await server?.stop();
-  });
+describe.each(ADDRESS_RUNTIMES)(
+  `the caller's address on $label (SPEC.md, "Every runtime")`,
+  ({ command }) => {
+    let server: Started;
+    let ports: { hono: number; fetch: number };
+    let credential: { accessKey: string; secretKey: string };
 
-  /** An hmac call from one loopback address; `secret` wrong for a failure. */
-  function call(port: number, from: string, secret: string): Promise<number> {
-    const stringToSign = `${credential.accessKey}:${Date.now()}:1:`;
-    const signature = createHmac('sha256', secret).update(stringToSign).digest('hex');
-    return new Promise((resolve, reject) => {
-      const sent = httpRequest(
-        {
-          host: '127.0.0.1',
-          port,
-          path: '/accounts',
-          localAddress: from,
-          headers: { authorization: `AUTH ${stringToSign}${signature}` },
-        },
-        (response) => {
-          response.resume();
-          response.on('end', () => resolve(response.statusCode ?? 0));
-        },
-      );
-      sent.on('error', reject);
-      sent.end();
+    beforeAll(async () => {
+      const [executable, ...args] = command();
+      server = start(executable!, args, { cwd: project, env: environment });
+      await server.waitFor('"credential"', 30_000);
+      const line = server
+        .output()
+        .split('\n')
+        .find((text) => text.includes('"credential"'))!;
+      const printed = JSON.parse(line) as { hono: number; fetch: number; credential: typeof credential };
+      credential = printed.credential;
+      ports = { hono: printed.hono, fetch: printed.fetch };
+    }, 60_000);
+    afterAll(async () => {
+      await server?.stop();
     });
-  }
 
-  for (const [adapter, first, second] of [
-    ['hono', '127.0.0.2', '127.0.0.3'],
-    ['fetch', '127.0.0.4', '127.0.0.5'],
-  ] as const) {
-    it(`${adapter} adapter: a caller that spent its failure budget does not spend another address's`, async () => {
-      const port = ports[adapter];
-      for (let attempt = 0; attempt < 3; attempt++) expect(await call(port, first, 'wrong secret')).toBe(401);
-      // The first address is over its budget (3 a minute): even a good signature is refused…
-      expect(await call(port, first, credential.secretKey)).not.toBe(200);
-      // …while a caller from another address, known to Bun, still has its own.
-      expect(await call(port, second, credential.secretKey)).toBe(200);
-    });
-  }
-});
+    /** An hmac call from one loopback address; `secret` wrong for a failure. */
+    function call(port: number, from: string, secret: string): Promise<number> {
+      const stringToSign = `${credential.accessKey}:${Date.now()}:1:`;
+      const signature = createHmac('sha256', secret).update(stringToSign).digest('hex');
+      return new Promise((resolve, reject) => {
+        const sent = httpRequest(
+          {
+            host: '127.0.0.1',
+            port,
+            path: '/accounts',
+            localAddress: from,
+            headers: { authorization: `AUTH ${stringToSign}${signature}` },
+          },
+          (response) => {
+            response.resume();
+            response.on('end', () => resolve(response.statusCode ?? 0));
+          },
+        );
+        sent.on('error', reject);
+        sent.end();
+      });
+    }
+
+    for (const [adapter, first, second] of [
+      ['hono', '127.0.0.2', '127.0.0.3'],
+      ['fetch', '127.0.0.4', '127.0.0.5'],
+    ] as const) {
+      it(`${adapter} adapter: a caller that spent its failure budget does not spend another address's`, async () => {
+        const port = ports[adapter];
+        for (let attempt = 0; attempt < 3; attempt++)
+          expect(await call(port, first, 'wrong secret')).toBe(401);
+        // The first address is over its budget (3 a minute): even a good signature is refused…
+        expect(await call(port, first, credential.secretKey)).not.toBe(200);
+        // …while a caller from another address, known to the runtime, still has its own.
+        expect(await call(port, second, credential.secretKey)).toBe(200);
+      });
+    }
+  },
+);
 
 // docs/runtimes.md runs as written (CONVENTIONS.md 14): every block whose fence names a file (```ts worker.ts) is
 // written into the project, with the sandbox's port for 127.0.0.1:8080, and run on its runtime as the commands after
