@@ -458,24 +458,57 @@ describe.each(ADDRESS_RUNTIMES)(
 );
 
 // docs/runtimes.md runs as written (CONVENTIONS.md 14): every block whose fence names a file (```ts worker.ts) is
-// written into the project, with the sandbox's port for 127.0.0.1:8080, and run on its runtime as the commands after
-// it say (the ```sh illustrative blocks, which test/docs/docs-as-written.test.ts counts but cannot run: it has no
-// Worker runtime, Bun or Deno).
+// written into the project, with the sandbox's host for 127.0.0.1:8080, and the commands of each ```sh runtime block
+// run there as written, with the runtimes of the matrix first on the PATH (`npx` dropped: it would look for them in
+// the project, then in the registry). test/docs/docs-as-written.test.ts leaves those blocks to this test.
 describe('docs/runtimes.md: each example runs on its runtime', () => {
   const documented = new Map<string, string>();
+  /** The commands of the ```sh runtime blocks, by the section (## heading) they are in. */
+  const commands = new Map<string, string[]>();
   let baseUrl: string;
 
   beforeAll(() => {
     baseUrl = config().client.baseUrl;
     const text = readFileSync(join(import.meta.dirname, '../../docs/runtimes.md'), 'utf8');
-    for (const [, path, body] of text.matchAll(/^```\w+ ([\w./-]+)\n([\s\S]*?)^```$/gm)) {
-      if (path === 'illustrative') continue;
-      const file = join(project, path!);
+    let section = '';
+    for (const [, heading, info, body] of text.matchAll(/^## (.+)$|^```(\w+ [\w./-]+)\n([\s\S]*?)^```$/gm)) {
+      if (heading !== undefined) {
+        section = heading.split(' ')[0]!;
+        continue;
+      }
+      const [language, name] = info!.split(' ') as [string, string];
+      if (name === 'illustrative') continue;
+      if (language === 'sh' && name === 'runtime') {
+        const lines = body!.split('\n').map((line) => line.replace(/\s+#.*$/, '').trim());
+        commands.set(section, [...(commands.get(section) ?? []), ...lines.filter(Boolean)]);
+        continue;
+      }
+      const file = join(project, name);
       mkdirSync(dirname(file), { recursive: true });
       writeFileSync(file, body!.replaceAll('127.0.0.1:8080', new URL(baseUrl).host));
-      documented.set(path!, body!);
+      documented.set(name, body!);
     }
   });
+
+  /** Runs a section's commands in the project, in order; resolves with the last one's output. */
+  async function runCommands(section: string): Promise<string> {
+    const written = commands.get(section) ?? [];
+    expect(written.length, `docs/runtimes.md, ${section}: a \`sh runtime\` block`).toBeGreaterThan(0);
+    let stdout = '';
+    for (const command of written) {
+      ({ stdout } = await run('bash', ['-c', command.replace(/^npx /, '')], {
+        cwd: project,
+        env: {
+          ...environment,
+          PATH: `${join(tools, 'node_modules', '.bin')}:${environment.PATH}`,
+          WRANGLER_SEND_METRICS: 'false',
+          CI: 'true',
+        },
+        timeoutMs: 120_000,
+      }));
+    }
+    return stdout;
+  }
 
   it('documents a Worker with its wrangler.toml, a Deno program, a Bun server and an edge function', () => {
     expect([...documented.keys()].sort()).toEqual([
@@ -485,15 +518,11 @@ describe('docs/runtimes.md: each example runs on its runtime', () => {
       'worker.ts',
       'wrangler.toml',
     ]);
+    expect([...commands.keys()].sort()).toEqual(['Bun', 'Cloudflare', 'Deno', 'Edge']);
   });
 
-  it('Cloudflare Workers: worker.ts with its wrangler.toml (no nodejs_compat) calls the sandbox', async () => {
-    const outdir = join(project, 'bundles', 'docs-worker');
-    await run(bin('wrangler'), ['deploy', '--dry-run', '--outdir', outdir, '--config', 'wrangler.toml'], {
-      cwd: project,
-      env: { ...environment, WRANGLER_SEND_METRICS: 'false', CI: 'true' },
-      timeoutMs: 120_000,
-    });
+  it('Cloudflare Workers: worker.ts with its wrangler.toml (no nodejs_compat) bundles, runs and calls the sandbox', async () => {
+    await runCommands('Cloudflare');
     const toml = readFileSync(join(project, 'wrangler.toml'), 'utf8');
     const vars = Object.fromEntries(
       [...toml.slice(toml.indexOf('[vars]')).matchAll(/^(\w+) = "(.*)"$/gm)].map(([, name, value]) => [
@@ -502,27 +531,23 @@ describe('docs/runtimes.md: each example runs on its runtime', () => {
       ]),
     );
     const flags = /compatibility_flags = (\[.*\])/.exec(toml)?.[1];
-    const answer = await runWorker(join(outdir, 'worker.js'), flags ? JSON.parse(flags) : [], {
+    const answer = await runWorker(join(project, 'dist', 'worker.js'), flags ? JSON.parse(flags) : [], {
       bindings: { ...vars, WAKAPAY_API_SECRET: config().client.demo['api-key'].apiSecret },
     });
     expect(JSON.parse(answer)).toMatchObject({ currency: 'USD' });
   });
 
   it('Deno: main.ts serves, guards and calls itself', async () => {
-    const { stdout } = await run(
-      bin('deno'),
-      ['run', '--allow-net', '--allow-env', '--allow-read', '--allow-sys', 'main.ts'],
-      { cwd: project, env: environment },
-    );
-    expect(stdout.trim()).toBe('{"partner":"acme","balance":"1250.00"}');
+    expect((await runCommands('Deno')).trim()).toBe('{"partner":"acme","balance":"1250.00"}');
   });
 
   it('Bun: server.ts serves, guards and calls itself', async () => {
-    const { stdout } = await run(bin('bun'), ['run', 'server.ts'], { cwd: project, env: environment });
-    expect(stdout.trim()).toBe('{"partner":"acme"}');
+    expect((await runCommands('Bun')).trim()).toBe('{"partner":"acme"}');
   });
 
-  it('Edge functions: api/users.ts, bundled for the browser platform, calls the sandbox in edge-runtime', async () => {
+  it('Edge functions: api/users.ts bundles for the browser platform and calls the sandbox in edge-runtime', async () => {
+    await runCommands('Edge');
+    // edge-runtime evaluates a script, not a module: the same entry as a global for it.
     const bundle = await bundleForBrowser('api/users.ts', 'PayauthEdge');
     const { client } = config();
     const answer = await runEdge(
