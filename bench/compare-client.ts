@@ -1,6 +1,7 @@
-// Two checkouts of payauth in one process: the client's signing per call in each, in interleaved samples, so that a
-// host whose speed drifts slows both alike. What the web-standards work (core's #platform, the client's #keys) costs
-// the Node client per call: an hmac header (the hmac strategy's authorize), a Fondy token request body, an eMoney
+// Two checkouts of payauth in one process: the client's signing per call in each, and core's functions on the
+// server's hot paths, in interleaved samples, so that a host whose speed drifts slows both alike. What the
+// web-standards work (core's #platform, the client's #keys) costs on Node per call: the server's hmac verification,
+// Fondy signature check and access token verification; an hmac header (the hmac strategy's authorize), a Fondy token request body, an eMoney
 // client assertion (RS256, the .pfx's key: createClientAssertion before, signClientAssertion now, as the strategy
 // calls them), a WakaPay token cache key.
 //
@@ -8,6 +9,7 @@
 //   The other checkout needs its own node_modules (`npm install` there): its client must import its own core.
 //   e.g. git worktree add /tmp/base HEAD~1 && (cd /tmp/base && npm install) && node … bench/compare-client.ts /tmp/base
 import { execFileSync } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -83,7 +85,27 @@ async function load(root: string): Promise<Record<string, Operation>> {
     secretKey: 'fondy-demo-secret-1234',
     date: '2020-04-06 11:15:27',
   };
+  // The server's hot paths in core (it calls them synchronously): an hmac header verified with a KeyObject, a Fondy
+  // signature checked, an EdDSA access token verified.
+  const hmacKey = core.createHmacKey(hmacVector.secretKey);
+  const parsed = core.parseHmacHeader(hmacVector.header);
+  const appRequest = core.buildAppTokenRequest(appInput);
+  const { privateKey: tokenKey, publicKey: tokenPublicKey } = generateKeyPairSync('ed25519');
+  const issuer = 'http://127.0.0.1:1';
+  const { token } = core.signAccessToken(
+    { iss: issuer, aud: `${issuer}/api-key`, sub: 's', client_id: 'c', partner: 'p', mechanism: 'api-key' },
+    3600,
+    { kid: 'k1', privateKey: tokenKey },
+    Date.now(),
+  );
+  const tokenKeys = new Map([['k1', tokenPublicKey]]);
   return {
+    'server: verifyHmac (KeyObject)': () =>
+      core.verifyHmac(parsed, { secretKey: hmacKey, now: hmacVector.timestamp }),
+    'server: verifyAppTokenSignature (SHA-512)': () =>
+      core.verifyAppTokenSignature(appRequest, appInput.secretKey),
+    'server: verifyAccessToken (EdDSA)': () =>
+      core.verifyAccessToken(token, { keys: tokenKeys, issuer, now: Date.now() }),
     'hmac authorize (header)': () => strategy.authorize(),
     'app-token request body': () => core.buildAppTokenRequest(appInput),
     'private-key-jwt assertion (RS256)': () =>
@@ -109,6 +131,9 @@ async function microseconds(operation: Operation, calls: number): Promise<number
 }
 
 const CALLS: Record<string, number> = {
+  'server: verifyHmac (KeyObject)': 200_000,
+  'server: verifyAppTokenSignature (SHA-512)': 200_000,
+  'server: verifyAccessToken (EdDSA)': 5_000,
   'hmac authorize (header)': 100_000,
   'app-token request body': 200_000,
   'private-key-jwt assertion (RS256)': 500,
@@ -126,7 +151,9 @@ const samples = Number(samplesText ?? 12);
 console.log(
   `client signing, µs per call (${samples} interleaved samples); ratio = this checkout ÷ ${roots[0]}`,
 );
-for (const name of Object.keys(trees[1])) {
+// OPERATIONS=name,name limits the run to some operations (by the start of their names).
+const wanted = process.env.OPERATIONS?.split(',');
+for (const name of Object.keys(trees[1]).filter((n) => !wanted || wanted.some((w) => n.startsWith(w)))) {
   const calls = CALLS[name]!;
   // Warm-up of both (JIT, key caches).
   for (const tree of trees) await microseconds(tree[name]!, Math.ceil(calls / 5));
