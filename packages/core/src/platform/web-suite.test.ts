@@ -11,7 +11,6 @@ it('runs on the web platform', async () => {
   expect(platform.name).toBe('web');
 });
 
-// The doctor's suite first: it dates its assertions at import and makes its certificate before its first test.
 await import('../diagnose/diagnose.test.ts');
 await import('../api-key/api-key.test.ts');
 await import('../app-token/app-token.test.ts');
