@@ -4,6 +4,7 @@ import {
   createPublicKey,
   generateKeyPairSync,
   hash,
+  type KeyObject,
   sign,
   timingSafeEqual,
   verify,
@@ -77,7 +78,8 @@ export async function runCrypto(): Promise<Row[]> {
   const rows: Row[] = [];
   const accessKey = 'k1rXpphkRG!2-Fox';
   const secret = 'E0!oYfVpA6-noiqGr-pT7AJ2ybT4r7lx';
-  const key = createHmacKey(secret);
+  // A KeyObject on Node (core's node platform).
+  const key = createHmacKey(secret) as KeyObject;
   const timestamp = 1672650133163;
   const stringToSign = `${accessKey}:${timestamp}:1:`;
   rows.push(

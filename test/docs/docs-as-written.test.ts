@@ -19,7 +19,9 @@ import { createDatabase, REDIS_URL } from '../support/services.ts';
 // command by command, as a reader would type it from the repository root, against a sandbox this test starts with
 // `npx payauth serve --demo` (what `npm start` runs). Nothing in the docs is edited to make them run: the few values a
 // reader has and the test does not (the sandbox's port, a server's own folder, a database host) are replaced from the
-// table below. A block whose fence info says `illustrative` (```sh illustrative) is not run, and is counted.
+// table below. A block whose fence info says `illustrative` (```sh illustrative) is not run, and is counted. A block
+// whose fence info says `runtime` (```sh runtime, in docs/runtimes.md) needs Bun, Deno or a Workers runtime, which
+// this test does not have: test/runtimes/matrix.test.ts runs it there, with the runtimes of its matrix.
 //
 // How a block runs: lines joined on a trailing backslash (exactly as the shell does: `\  # comment` ends the command),
 // comment-only lines dropped; each command runs in `bash` in a scratch folder that looks like the repository root
@@ -132,7 +134,7 @@ function splitCommands(text: string): string[] {
 }
 
 const blocks = markdownFiles().flatMap(shellBlocks);
-const runnable = blocks.filter((block) => !/\billustrative\b/.test(block.info));
+const runnable = blocks.filter((block) => !/\b(illustrative|runtime)\b/.test(block.info));
 const skipped = blocks.filter((block) => /\billustrative\b/.test(block.info));
 
 let scratch: string;

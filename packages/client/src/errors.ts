@@ -1,4 +1,3 @@
-import { inspect } from 'node:util';
 import { type Mechanism, PayauthError } from '@payauth/core';
 
 /** The fields every provider error is turned into. */
@@ -157,9 +156,13 @@ export function parseProviderError(
   return new PayauthResponseError(fields, body);
 }
 
+// util.inspect's hook by its registered symbol (the same `Symbol.for` Node, Bun and Deno read), so that nothing is
+// imported from node:util and the client loads where there is none.
+const INSPECT = Symbol.for('nodejs.util.inspect.custom');
+
 /** Makes `util.inspect` and `JSON.stringify` of an object show only `shown` (secrets stay in closures anyway). */
 export function describeAs<T extends object>(target: T, shown: () => Record<string, unknown>): T {
-  Object.defineProperty(target, inspect.custom, { value: () => shown(), enumerable: false });
+  Object.defineProperty(target, INSPECT, { value: () => shown(), enumerable: false });
   Object.defineProperty(target, 'toJSON', { value: () => shown(), enumerable: false });
   return target;
 }

@@ -13,6 +13,8 @@ export * from './diagnose/bodies.ts';
 export * from './diagnose/diagnose.ts';
 export * from './diagnose/messages.ts';
 export * from './encoding/base64url.ts';
+export * from './encoding/digest.ts';
+export * from './encoding/pem.ts';
 export * from './errors/codes.ts';
 export * from './errors/errors.ts';
 export * from './errors/responses.ts';

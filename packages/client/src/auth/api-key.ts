@@ -1,5 +1,10 @@
-import { API_KEY_FIELD_MAX_LENGTH } from '@payauth/core';
-import { assertString, hash, parseApiKeyResponse } from './deps.ts';
+import {
+  API_KEY_FIELD_MAX_LENGTH,
+  assertString,
+  computeDigest,
+  mechanismTable,
+  parseApiKeyResponse,
+} from '@payauth/core';
 import { createTokenStrategy } from './token-strategy.ts';
 import type { AuthStrategy } from './types.ts';
 
@@ -14,8 +19,8 @@ export interface ApiKeyOptions {
   readonly backgroundRefresh?: boolean;
 }
 
-/** The token path of WakaPay's document. */
-export const API_KEY_PATH = '/business/auth';
+/** The token path of WakaPay's document (core's mechanism table). */
+export const API_KEY_PATH: string = mechanismTable['api-key'].tokenPath!;
 
 /**
  * WakaPay's `api-key` strategy: `{apiKey, apiSecret}` exchanged for a JWT, cached, renewed 60 s before expiry, dropped
@@ -36,7 +41,7 @@ export function apiKey(options: ApiKeyOptions): AuthStrategy {
     tokenEndpoint: options.tokenEndpoint,
     renewMarginMs: options.renewMarginMs,
     backgroundRefresh: options.backgroundRefresh,
-    cacheParts: () => [key, hash('sha256', apiSecret, 'hex')],
+    cacheParts: () => [key, computeDigest('sha256', apiSecret, 'hex')],
     headers: (token) => ({ authorization: `Bearer ${token}` }),
     request: () => ({
       method: 'POST',

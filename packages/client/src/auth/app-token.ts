@@ -1,4 +1,10 @@
-import { APP_TOKEN_LIMITS, assertString, buildAppTokenRequest, hash } from './deps.ts';
+import {
+  APP_TOKEN_LIMITS,
+  assertString,
+  buildAppTokenRequest,
+  computeDigest,
+  mechanismTable,
+} from '@payauth/core';
 import { createTokenStrategy } from './token-strategy.ts';
 import type { AuthStrategy } from './types.ts';
 
@@ -15,8 +21,8 @@ export interface AppTokenOptions {
   readonly backgroundRefresh?: boolean;
 }
 
-/** The token path of Fondy's document. */
-export const APP_TOKEN_PATH = '/authorizer/token/application/get';
+/** The token path of Fondy's document (core's mechanism table). */
+export const APP_TOKEN_PATH: string = mechanismTable['app-token'].tokenPath!;
 
 /**
  * Fondy's `app-token` strategy: a SHA-512-signed body for a token, cached and renewed, sent as `Bearer`.
@@ -39,7 +45,7 @@ export function appToken(options: AppTokenOptions): AuthStrategy {
     tokenEndpoint: options.tokenEndpoint,
     renewMarginMs: options.renewMarginMs,
     backgroundRefresh: options.backgroundRefresh,
-    cacheParts: () => [applicationId, hash('sha256', secretKey, 'hex')],
+    cacheParts: () => [applicationId, computeDigest('sha256', secretKey, 'hex')],
     headers: (token) => ({ authorization: `Bearer ${token}` }),
     request: (_url, context) => {
       const date =

@@ -1,24 +1,33 @@
-import type { KeyObject, X509Certificate } from 'node:crypto';
 import {
   type AssertionAlgorithm,
   assertString,
+  type CertificateLike,
   CLIENT_ASSERTION_TYPE,
+  computeDigest,
   computeThumbprints,
-  createClientAssertion,
   InvalidOptionError,
+  type KeyLike,
   type KidFormat,
+  mechanismTable,
+  signClientAssertion,
 } from '@payauth/core';
-import { type KeyMaterial, loadPem, loadPkcs12 } from '../keys/key-material.ts';
+import { loadSigningKey } from '#keys';
 import { createTokenStrategy } from './token-strategy.ts';
 import type { AuthStrategy } from './types.ts';
 
-/** Options of {@link privateKeyJwt}: the key as a KeyObject, a `.pfx` with its password, or PEM. */
+/**
+ * Options of {@link privateKeyJwt}: the key as a KeyObject or CryptoKey, a `.pfx` with its password, or PEM. On
+ * runtimes without node:crypto the `.pfx` or PEM is imported with WebCrypto when the first token is needed, so a
+ * wrong password surfaces then (as a KeyMaterialError) rather than here.
+ */
 export interface PrivateKeyJwtOptions {
   readonly clientId: string;
   /** eMoney's `apikey` header value. */
   readonly apiKey: string;
-  readonly key?: KeyObject;
-  readonly certificate?: X509Certificate;
+  /** A node:crypto KeyObject, or a WebCrypto CryptoKey imported for `algorithm` (as jose's KeyLike). */
+  readonly key?: KeyLike;
+  /** The registered certificate: PEM, DER, or a node:crypto X509Certificate. */
+  readonly certificate?: CertificateLike;
   readonly pfx?: Uint8Array;
   readonly password?: string;
   readonly pem?: { key: string; certificate?: string; passphrase?: string };
@@ -40,18 +49,20 @@ export interface PrivateKeyJwtOptions {
   readonly backgroundRefresh?: boolean;
 }
 
-/** The token path of eMoney's document. */
-export const PRIVATE_KEY_JWT_PATH = '/connect/token';
+/** The token path of eMoney's document (core's mechanism table). */
+export const PRIVATE_KEY_JWT_PATH: string = mechanismTable['private-key-jwt'].tokenPath!;
 
-function loadKey(options: PrivateKeyJwtOptions): KeyMaterial {
-  if (options.key)
-    return { privateKey: options.key, ...(options.certificate ? { certificate: options.certificate } : {}) };
-  if (options.pfx) {
-    assertString(options.password, 'password', 1024);
-    return loadPkcs12(options.pfx, options.password);
+/** The kid of a loaded key: the explicit one, else the certificate's thumbprint in `kidFormat`. */
+function kidOf(
+  options: PrivateKeyJwtOptions,
+  kidFormat: KidFormat,
+  certificate: CertificateLike | undefined,
+): string {
+  if (options.kid !== undefined) return options.kid;
+  if (certificate === undefined) {
+    throw new InvalidOptionError('certificate', 'given (or a kid), to name the key in the assertion header');
   }
-  if (options.pem) return loadPem(options.pem);
-  throw new InvalidOptionError('key', 'a KeyObject, a pfx with its password, or pem');
+  return computeThumbprints(certificate)[kidFormat];
 }
 
 /**
@@ -68,14 +79,43 @@ function loadKey(options: PrivateKeyJwtOptions): KeyMaterial {
 export function privateKeyJwt(options: PrivateKeyJwtOptions): AuthStrategy {
   assertString(options?.clientId, 'clientId', 256);
   assertString(options.apiKey, 'apiKey', 256);
-  const material = loadKey(options);
-  if (options.kid === undefined && !material.certificate) {
-    throw new InvalidOptionError('certificate', 'given (or a kid), to name the key in the assertion header');
+  if (!options.key && !options.pfx && !options.pem) {
+    throw new InvalidOptionError('key', 'a KeyObject or CryptoKey, a pfx with its password, or pem');
   }
+  if (!options.key && options.pfx) assertString(options.password, 'password', 1024);
   const kidFormat = options.kidFormat ?? 'x5t';
   if (!['x5t', 'hex', 'x5t#S256'].includes(kidFormat))
     throw new InvalidOptionError('kidFormat', 'x5t, hex or x5t#S256');
-  const kid = options.kid ?? computeThumbprints(material.certificate!)[kidFormat];
+  const algorithm = options.algorithm ?? 'RS256';
+  const loading = loadSigningKey({
+    key: options.key,
+    certificate: options.certificate,
+    pfx: options.pfx,
+    password: options.password,
+    pem: options.pem,
+    algorithm,
+  });
+  // Node, Bun and Deno load synchronously (a wrong password throws here); web runtimes import with WebCrypto, and
+  // the outcome is awaited by the first token request (a failure then rejects that request, and each one after).
+  let material = loading instanceof Promise ? undefined : loading;
+  const givenCertificate = options.key ? options.certificate : options.pem?.certificate;
+  let kid =
+    material !== undefined
+      ? kidOf(options, kidFormat, material.certificate)
+      : options.kid !== undefined || givenCertificate !== undefined || !options.pfx
+        ? kidOf(options, kidFormat, givenCertificate)
+        : undefined;
+  const ready =
+    loading instanceof Promise
+      ? loading.then((loaded) => {
+          kid = kidOf(options, kidFormat, loaded.certificate);
+          material = loaded;
+          return loaded;
+        })
+      : undefined;
+  ready?.catch(() => {});
+  // The token cache key names the key: its kid, or while a .pfx is still to be read, a digest of its bytes.
+  const cacheName = kid ?? `pfx:${computeDigest('sha256', options.pfx!, 'base64url')}`;
   const scope = options.scope ?? 'API';
   const { clientId, apiKey } = options;
   return createTokenStrategy({
@@ -84,16 +124,17 @@ export function privateKeyJwt(options: PrivateKeyJwtOptions): AuthStrategy {
     tokenEndpoint: options.tokenEndpoint,
     renewMarginMs: options.renewMarginMs,
     backgroundRefresh: options.backgroundRefresh,
-    cacheParts: () => [clientId, kid, scope],
+    cacheParts: () => [clientId, cacheName, scope],
     headers: (token) => ({ authorization: `Bearer ${token}`, apikey: apiKey }),
-    request: (url, context) => {
-      const assertion = createClientAssertion({
+    request: async (url, context) => {
+      const loaded = material ?? (await ready!);
+      const assertion = await signClientAssertion({
         clientId,
-        privateKey: material.privateKey,
-        kid,
+        privateKey: loaded.privateKey,
+        kid: kid!,
         audience: options.audience ?? url,
         now: context.clock.now(),
-        ...(options.algorithm ? { algorithm: options.algorithm } : {}),
+        algorithm,
         ...(options.assertionLifetimeSeconds ? { lifetimeSeconds: options.assertionLifetimeSeconds } : {}),
       });
       const form = new URLSearchParams({

@@ -1,13 +1,12 @@
-import { hash } from 'node:crypto';
 import type { Mechanism } from '@payauth/core';
-import { assertNumber, redactValues } from '@payauth/core';
+import { assertNumber, computeDigest, redactValues } from '@payauth/core';
 import { describeAs, parseProviderError } from '../errors.ts';
 import { type FetchedToken, TokenManager } from '../token/manager.ts';
 import type { Authorization, AuthStrategy, BoundStrategy, StrategyContext } from './types.ts';
 
 /** Hashes the inputs that change a token into a cache key; the secret part is hashed again, never kept. */
 export function tokenCacheKey(parts: readonly string[]): string {
-  return `payauth:token:${hash('sha256', JSON.stringify(parts), 'base64url')}`;
+  return `payauth:token:${computeDigest('sha256', JSON.stringify(parts), 'base64url')}`;
 }
 
 /** Shared by the token strategies: the manager, the Authorization header and the 401 rule. */
@@ -67,7 +66,7 @@ export function bindTokenStrategy(
 export async function requestToken(
   context: StrategyContext,
   mechanism: Mechanism,
-  build: () => { url: string; init: RequestInit },
+  build: () => { url: string; init: RequestInit | Promise<RequestInit> },
   read: (json: unknown) => FetchedToken | undefined,
   signal: AbortSignal,
   retryOnClock = false,
@@ -75,7 +74,9 @@ export async function requestToken(
 ): Promise<FetchedToken> {
   for (let attempt = 0; ; attempt++) {
     const { url, init } = build();
-    const response = await context.fetch(url, { ...init, signal });
+    // Called detached from `context`: workerd's fetch throws "Illegal invocation" when its `this` is another object.
+    const fetch = context.fetch;
+    const response = await fetch(url, { ...(await init), signal });
     const clockChanged = context.clock.observe(response);
     const text = await response.text();
     if (response.ok) {
@@ -101,8 +102,8 @@ export interface TokenStrategySpec {
   /** The inputs that change the token, given the endpoint URL: hashed into the cache key (secrets hashed first). */
   readonly cacheParts: (url: string) => string[];
   readonly headers: (token: string) => Record<string, string>;
-  /** Builds one token request; called again for the retry after a clock correction. */
-  readonly request: (url: string, context: StrategyContext) => RequestInit;
+  /** Builds one token request (a signature may be asynchronous); called again for the retry after a clock correction. */
+  readonly request: (url: string, context: StrategyContext) => RequestInit | Promise<RequestInit>;
   /** Reads the 200 body; undefined when it is not the documented shape. */
   readonly read: (json: unknown) => FetchedToken | undefined;
   /** Retry once when a refusal came with a corrected server clock (the request carries times). */

@@ -1,1 +1,1 @@
-export * from './key-material.ts';
+export { importJwk, importPem, importPkcs12, type KeyMaterial, loadJwk, loadPem, loadPkcs12 } from '#keys';

@@ -1,12 +1,25 @@
+// Key loading on Node, Bun and Deno (chosen by the `node` condition of the `#keys` import map): node:crypto
+// KeyObjects, loaded synchronously, and node-forge for PKCS#12, required on first use only (createRequire), so that
+// a program that never reads a `.pfx` never loads it. web.ts is the same API for runtimes without node:crypto.
+import { createPrivateKey, type JsonWebKey, type KeyObject, X509Certificate } from 'node:crypto';
+import { createRequire } from 'node:module';
 import {
-  createPrivateKey,
-  createPublicKey,
-  type JsonWebKey,
-  type KeyObject,
-  X509Certificate,
-} from 'node:crypto';
-import { type CertificateThumbprints, computeThumbprints, KeyMaterialError } from '@payauth/core';
-import forge from 'node-forge';
+  type AssertionAlgorithm,
+  type CertificateLike,
+  type CertificateThumbprints,
+  computeThumbprints,
+  type KeyLike,
+  KeyMaterialError,
+} from '@payauth/core';
+import type Forge from 'node-forge';
+
+let loadedForge: typeof Forge | undefined;
+
+/** node-forge, required on first use. */
+function forgeOf(): typeof Forge {
+  loadedForge ??= createRequire(import.meta.url)('node-forge') as typeof Forge;
+  return loadedForge;
+}
 
 /** A private key with the certificate registered for it. */
 export interface KeyMaterial {
@@ -41,7 +54,8 @@ function withThumbprints(privateKey: KeyObject, certificate?: X509Certificate): 
  * ```
  */
 export function loadPkcs12(bytes: Uint8Array, password: string): KeyMaterial {
-  let p12: forge.pkcs12.Pkcs12Pfx;
+  const forge = forgeOf();
+  let p12: Forge.pkcs12.Pkcs12Pfx;
   try {
     const asn1 = forge.asn1.fromDer(forge.util.createBuffer(Buffer.from(bytes).toString('binary')));
     p12 = forge.pkcs12.pkcs12FromAsn1(asn1, password);
@@ -123,7 +137,75 @@ export function loadJwk(jwk: JsonWebKey, certificatePem?: string): KeyMaterial {
   );
 }
 
-/** The public key of a private key, as PEM (SPKI). */
-export function publicKeyPem(privateKey: KeyObject): string {
-  return createPublicKey(privateKey).export({ type: 'spki', format: 'pem' }) as string;
+/**
+ * {@link loadPkcs12}, with the signature web runtimes have (WebCrypto imports keys asynchronously): code written for
+ * every runtime calls this one.
+ *
+ * @example
+ * ```ts
+ * const { privateKey, certificate } = await importPkcs12(pfxBytes, process.env.PFX_PASSWORD!)
+ * ```
+ */
+export async function importPkcs12(
+  bytes: Uint8Array,
+  password: string,
+  _algorithm?: AssertionAlgorithm,
+): Promise<KeyMaterial> {
+  return loadPkcs12(bytes, password);
+}
+
+/**
+ * {@link loadPem}, with the signature web runtimes have.
+ *
+ * @example
+ * ```ts
+ * await importPem({ key: keyPem, certificate: certificatePem })
+ * ```
+ */
+export async function importPem(
+  input: { key: string; certificate?: string; passphrase?: string },
+  _algorithm?: AssertionAlgorithm,
+): Promise<KeyMaterial> {
+  return loadPem(input);
+}
+
+/**
+ * {@link loadJwk}, with the signature web runtimes have.
+ *
+ * @example
+ * ```ts
+ * await importJwk(jwk, certificatePem)
+ * ```
+ */
+export async function importJwk(
+  jwk: JsonWebKey,
+  certificatePem?: string,
+  _algorithm?: AssertionAlgorithm,
+): Promise<KeyMaterial> {
+  return loadJwk(jwk, certificatePem);
+}
+
+/** What {@link loadSigningKey} reads: one of a key, a `.pfx` with its password, or PEM. */
+export interface SigningKeyOptions {
+  readonly key?: KeyLike | undefined;
+  readonly certificate?: CertificateLike | undefined;
+  readonly pfx?: Uint8Array | undefined;
+  readonly password?: string | undefined;
+  readonly pem?: { key: string; certificate?: string; passphrase?: string } | undefined;
+  readonly algorithm: AssertionAlgorithm;
+}
+
+/**
+ * The signing key of the private-key-jwt strategy, loaded synchronously, so that a wrong password or a key that does
+ * not match its certificate throws when the strategy is made.
+ */
+export function loadSigningKey(options: SigningKeyOptions): {
+  privateKey: KeyLike;
+  certificate?: CertificateLike;
+} {
+  if (options.key) {
+    return { privateKey: options.key, ...(options.certificate ? { certificate: options.certificate } : {}) };
+  }
+  if (options.pfx) return loadPkcs12(options.pfx, options.password!);
+  return loadPem(options.pem!);
 }

@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { InvalidOptionError } from '@payauth/core';
+import { encodeBase64url, InvalidOptionError } from '@payauth/core';
 import type { TokenEntry, TokenStore } from './store.ts';
 
 /** The few commands of a Redis client (ioredis's shape) the store uses: pass your own client. */
@@ -33,7 +32,7 @@ return 0`;
 export class RedisTokenStore implements TokenStore {
   readonly #redis: RedisCommands;
   readonly #prefix: string;
-  readonly #owner = randomBytes(12).toString('base64url');
+  readonly #owner = encodeBase64url(crypto.getRandomValues(new Uint8Array(12)));
   readonly #now: () => number;
 
   constructor(redis: RedisCommands, options: { prefix?: string; now?: () => number } = {}) {

@@ -1,6 +1,7 @@
-import { createHmac, type KeyObject } from 'node:crypto';
+import { platform } from '#platform';
 import { equalInConstantTime } from '../constant-time.ts';
 import { RejectionError } from '../errors/errors.ts';
+import type { HmacKey } from '../platform/types.ts';
 
 /** The body of WakaPay's `POST /business/auth`. */
 export interface ApiKeyRequest {
@@ -108,8 +109,8 @@ export function parseApiKeyResponse(body: unknown): ApiKeyResponse | undefined {
  * const stored = hashApiSecret(pepper, 'your_api_secret')
  * ```
  */
-export function hashApiSecret(pepper: KeyObject, secret: string): string {
-  return createHmac('sha256', pepper).update(secret, 'utf8').digest('hex');
+export function hashApiSecret(pepper: HmacKey, secret: string): string {
+  return platform.hmacSha256Hex(pepper, secret);
 }
 
 /**
@@ -120,7 +121,7 @@ export function hashApiSecret(pepper: KeyObject, secret: string): string {
  * verifyApiSecret(pepper, presented, stored)
  * ```
  */
-export function verifyApiSecret(pepper: KeyObject, presented: string, storedHash: string): void {
+export function verifyApiSecret(pepper: HmacKey, presented: string, storedHash: string): void {
   if (!equalInConstantTime(hashApiSecret(pepper, presented), storedHash)) {
     throw new RejectionError('ERR_API_KEY_CREDENTIALS_INVALID', 'the api secret does not match');
   }

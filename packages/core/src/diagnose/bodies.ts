@@ -1,6 +1,6 @@
-import { hash } from 'node:crypto';
+import { platform } from '#platform';
 import { APP_TOKEN_LIMITS } from '../app-token/app-token.ts';
-import { decodeBase64url } from '../encoding/base64url.ts';
+import { decodeBase64urlText } from '../encoding/base64url.ts';
 import { CLIENT_ASSERTION_TYPE, decodeClientAssertion } from '../private-key-jwt/assertion.ts';
 import { type DiagnoseAssertionInput, type Diagnosis, diagnoseAssertion, type Finding } from './diagnose.ts';
 import { type DiagnosisCode, describeDiagnosis, type Language } from './messages.ts';
@@ -153,7 +153,8 @@ export function diagnoseAppTokenBody(input: DiagnoseAppTokenBodyInput): Diagnosi
   }
   const sent = signature.toLowerCase();
   const secret = input.secretKey;
-  const digest = (algorithm: string, text: string): string => hash(algorithm, text, 'hex');
+  const digest = (algorithm: 'sha1' | 'sha256' | 'sha512', text: string): string =>
+    platform.digest(algorithm, text, 'hex');
   if (digest('sha512', `${secret}|${applicationId}|${date}`) === sent) return conclude(findings, language);
   const orders = [
     [secret, date, applicationId],
@@ -202,7 +203,7 @@ export function diagnoseAccessToken(input: DiagnoseAccessTokenInput): Diagnosis 
   let claims: Record<string, unknown> | undefined;
   if (parts.length === 3 && parts.every((part) => /^[A-Za-z0-9_-]+$/.test(part))) {
     try {
-      const decoded: unknown = JSON.parse(decodeBase64url(parts[1]!)?.toString('utf8') ?? '');
+      const decoded: unknown = JSON.parse(decodeBase64urlText(parts[1]!) ?? '');
       if (decoded !== null && typeof decoded === 'object') claims = decoded as Record<string, unknown>;
     } catch {
       claims = undefined;

@@ -139,18 +139,21 @@ describe('doctor private-key-jwt names the cause', () => {
   const TOKEN_URL = 'https://signin.emaplan.com/connect/token';
   let cert: TestCertificate;
   let other: TestCertificate;
+  // Dated once the certificates exist (a second ahead: openssl dates a certificate from the current second), not when
+  // the file is collected: collection may come long before this suite runs (platform/web-suite.test.ts).
+  let nowMs = 0;
+  let s = 0;
   beforeAll(() => {
     cert = createTestCertificate();
     other = createTestCertificate();
+    nowMs = Date.now() + 2000;
+    s = Math.floor(nowMs / 1000);
   });
   const craft = (header: object, payload: object, key = cert): string => {
     const input = `${encodeBase64url(JSON.stringify(header))}.${encodeBase64url(JSON.stringify(payload))}`;
     const { sign } = globalThis.process.getBuiltinModule('node:crypto') as typeof import('node:crypto');
     return `${input}.${sign('sha256', Buffer.from(input), key.privateKey).toString('base64url')}`;
   };
-  // A second ahead: openssl dates the certificate from the current second, which may tick during collection.
-  const nowMs = Date.now() + 2000;
-  const s = Math.floor(nowMs / 1000);
   const good = (): Record<string, unknown> => ({
     sub: 'c1',
     iss: 'c1',

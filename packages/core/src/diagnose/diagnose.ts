@@ -1,4 +1,5 @@
-import { createHmac, X509Certificate } from 'node:crypto';
+import type { X509Certificate } from 'node:crypto';
+import { platform } from '#platform';
 import { HMAC_DEFAULT_WINDOW, HMAC_VERSION } from '../hmac/hmac.ts';
 import {
   type AssertionAlgorithm,
@@ -94,8 +95,7 @@ export interface DiagnoseHmacInput {
   readonly language?: Language;
 }
 
-const hmacHex = (key: string, message: string): string =>
-  createHmac('sha256', key).update(message).digest('hex');
+const hmacHex = (key: string, message: string): string => platform.hmacSha256Hex(key, message);
 
 /**
  * Names every reason an API-money `AUTH` header would be refused — the document's FAQ "I get error 1002", answered
@@ -242,9 +242,9 @@ export function diagnoseAssertion(input: DiagnoseAssertionInput): Diagnosis {
   const certificate =
     input.certificate === undefined
       ? undefined
-      : input.certificate instanceof X509Certificate
-        ? input.certificate
-        : new X509Certificate(input.certificate);
+      : typeof input.certificate === 'string'
+        ? new (platform.nodeCrypto().X509Certificate)(input.certificate)
+        : input.certificate;
   const thumbprints = certificate ? computeThumbprints(certificate) : undefined;
   const kid = typeof header.kid === 'string' ? header.kid : undefined;
   if (kid === undefined) out.add('KID_MISSING', 'warning');

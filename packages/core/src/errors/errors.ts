@@ -101,6 +101,20 @@ export class KeyMaterialError extends PayauthError {
   static override code = 'ERR_KEY_MATERIAL';
 }
 
+/**
+ * The runtime lacks what an operation needs: a synchronous operation on node:crypto KeyObjects or X509Certificates
+ * (the server's token signing, `createClientAssertion`) where no `node:crypto` exists (a Worker without
+ * `nodejs_compat`, an edge function, a browser). The message names the web-standard alternative.
+ *
+ * @example
+ * ```ts
+ * createClientAssertion({ … }) // on an edge runtime: throws UnsupportedRuntimeError; use signClientAssertion
+ * ```
+ */
+export class UnsupportedRuntimeError extends PayauthError {
+  static override code = 'ERR_RUNTIME_UNSUPPORTED';
+}
+
 /** Asserts that `value` is a non-empty string no longer than `max`; throws {@link InvalidOptionError} naming `option`. */
 export function assertString(value: unknown, option: string, max = 4096): asserts value is string {
   if (typeof value !== 'string' || value.length === 0 || value.length > max) {

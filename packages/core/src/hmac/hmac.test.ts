@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, type KeyObject } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { codeOf, errorOf } from '../../../../test/support/code-of.ts';
@@ -166,7 +166,7 @@ describe('hmac properties', () => {
 });
 
 describe('the StringToSign sliced from the header', () => {
-  const secretKey = createHmacKey(documentVector.secretKey);
+  const secretKey = createHmacKey(documentVector.secretKey) as KeyObject;
   const signedWith = (accessKey: string, timestamp: string) =>
     `AUTH ${accessKey}:${timestamp}:1:${createHmac('sha256', secretKey).update(`${accessKey}:${timestamp}:1:`).digest('hex')}`;
 

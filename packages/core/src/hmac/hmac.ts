@@ -1,6 +1,9 @@
-import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
+import { platform } from '#platform';
 import { equalInConstantTime } from '../constant-time.ts';
 import { assertString, InvalidOptionError, RejectionError } from '../errors/errors.ts';
+import type { HmacKey } from '../platform/types.ts';
+
+export type { HmacKey } from '../platform/types.ts';
 
 /** The only version API-money defines (docs/providers/hmac.md). */
 export const HMAC_VERSION = '1';
@@ -24,8 +27,8 @@ export interface HmacHeader {
 /** What is needed to sign: the access key, the secret, a timestamp in ms and the version (default `1`). */
 export interface HmacSignInput {
   readonly accessKey: string;
-  /** The secret as text, or a KeyObject made once by {@link createHmacKey} (about 8× faster on Node 24). */
-  readonly secretKey: string | KeyObject;
+  /** The secret as text, or a key made once by {@link createHmacKey} (about 8× faster on Node 24). */
+  readonly secretKey: string | HmacKey;
   readonly timestamp: number;
   readonly version?: string;
 }
@@ -111,16 +114,17 @@ class SentHmacHeader implements HmacHeader {
 
 /**
  * Turns a secret into a reusable HMAC key. Make it once per secret: on Node 24, `createHmac` with a KeyObject
- * runs ~310k/s, with a Buffer key ~35k/s (FACTS.md).
+ * runs ~310k/s, with a Buffer key ~35k/s (FACTS.md). On Node, Bun and Deno it is a node:crypto `KeyObject`; on web
+ * runtimes the prepared state of a pure-JavaScript HMAC.
  *
  * @example
  * ```ts
  * const key = createHmacKey('E0!oYfVpA6-noiqGr-pT7AJ2ybT4r7lx')
  * ```
  */
-export function createHmacKey(secretKey: string): KeyObject {
+export function createHmacKey(secretKey: string): HmacKey {
   assertString(secretKey, 'secretKey');
-  return createSecretKey(Buffer.from(secretKey, 'utf8'));
+  return platform.createHmacKey(secretKey);
 }
 
 /**
@@ -149,10 +153,10 @@ export function buildStringToSign(
  * ```
  */
 export function signHmac(input: HmacSignInput): string {
-  // digest('hex') directly: going through a Buffer and toString('hex') costs ~40 % more per signature.
-  return createHmac('sha256', input.secretKey)
-    .update(buildStringToSign(input.accessKey, input.timestamp, input.version), 'utf8')
-    .digest('hex');
+  return platform.hmacSha256Hex(
+    input.secretKey,
+    buildStringToSign(input.accessKey, input.timestamp, input.version),
+  );
 }
 
 /**
@@ -249,7 +253,7 @@ export const HMAC_DEFAULT_WINDOW = { maxAgeMs: 300_000, maxFutureMs: 300_000 } a
  */
 export function verifyHmac(
   header: HmacHeader,
-  options: { secretKey: string | KeyObject | readonly (string | KeyObject)[]; now: number } & HmacClockWindow,
+  options: { secretKey: string | HmacKey | readonly (string | HmacKey)[]; now: number } & HmacClockWindow,
 ): void {
   if (header.version !== HMAC_VERSION) {
     throw new RejectionError(
@@ -263,7 +267,7 @@ export function verifyHmac(
   checkHmacClock(header.timestamp, options.now, options);
   const keys = options.secretKey;
   if (typeof keys === 'string' || !Array.isArray(keys)) {
-    if (matchesHmacSignature(header, keys as string | KeyObject)) return;
+    if (matchesHmacSignature(header, keys as string | HmacKey)) return;
   } else {
     for (const key of keys) if (matchesHmacSignature(header, key)) return;
   }
@@ -281,12 +285,12 @@ export function verifyHmac(
  * matchesHmacSignature(parseHmacHeader(value), key) // true or false
  * ```
  */
-export function matchesHmacSignature(header: HmacHeader, secretKey: string | KeyObject): boolean {
+export function matchesHmacSignature(header: HmacHeader, secretKey: string | HmacKey): boolean {
   // Hex digests compared as strings (the header's signature is lowercase hex by its grammar, as OpenSSL's digest is).
   const signed =
     SentHmacHeader.stringToSign(header) ??
     buildStringToSign(header.accessKey, header.timestamp, header.version);
-  const expected = createHmac('sha256', secretKey).update(signed, 'utf8').digest('hex');
+  const expected = platform.hmacSha256Hex(secretKey, signed);
   return equalInConstantTime(expected, header.signature);
 }
 

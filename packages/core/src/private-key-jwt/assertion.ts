@@ -1,15 +1,9 @@
-import {
-  constants,
-  hash,
-  type KeyObject,
-  randomBytes,
-  sign,
-  verify,
-  type X509Certificate,
-} from 'node:crypto';
-import { decodeBase64url, encodeBase64url } from '../encoding/base64url.ts';
+import type { KeyObject, webcrypto, X509Certificate } from 'node:crypto';
+import { platform } from '#platform';
+import { decodeBase64url, decodeBase64urlText, encodeBase64url } from '../encoding/base64url.ts';
 import { assertString, InvalidOptionError, RejectionError } from '../errors/errors.ts';
 import {
+  type CertificateLike,
   type CertificateThumbprints,
   computeThumbprints,
   type KidFormat,
@@ -31,13 +25,24 @@ export const ASSERTION_MAX_LENGTH = 8192;
 /** The longest lifetime the document allows: "no more than one day in advance". */
 export const ASSERTION_MAX_LIFETIME_SECONDS = 86_400;
 
-/** Options of {@link createClientAssertion}. */
+/**
+ * A key: a WebCrypto `CryptoKey` or a node:crypto `KeyObject`. Structural (as jose's `KeyLike`), so that neither
+ * `node:crypto` nor the DOM types are needed to name it.
+ */
+export interface KeyLike {
+  readonly type: string;
+}
+
+/** Options of {@link createClientAssertion} and {@link signClientAssertion}. */
 export interface CreateAssertionOptions {
   readonly clientId: string;
-  /** The private key (RSA for RS256/PS256, P-256 for ES256). */
-  readonly privateKey: KeyObject;
+  /**
+   * The private key (RSA for RS256/PS256, P-256 for ES256): a node:crypto KeyObject, or for
+   * {@link signClientAssertion} also a WebCrypto CryptoKey imported for the algorithm.
+   */
+  readonly privateKey: KeyLike;
   /** The registered certificate; its thumbprint becomes the `kid` unless `kid` is given. */
-  readonly certificate?: X509Certificate;
+  readonly certificate?: CertificateLike;
   /** An explicit key id; wins over `certificate`. */
   readonly kid?: string;
   /** Which thumbprint form to send (default `x5t`, as in the document). */
@@ -53,16 +58,11 @@ export interface CreateAssertionOptions {
   readonly jti?: boolean;
 }
 
-/**
- * Creates an RFC 7523 client assertion as the eMoney document describes: header `{alg, kid, typ}`, payload
- * `{sub, iss, aud, exp, iat, nbf, jti}`, signed with node:crypto.
- *
- * @example
- * ```ts
- * const jwt = createClientAssertion({ clientId, privateKey, certificate, audience: 'https://signin.emaplan.com/connect/token' })
- * ```
- */
-export function createClientAssertion(options: CreateAssertionOptions): string {
+/** The checked options' algorithm and the JWS signing input `header.payload`. */
+function buildSigningInput(options: CreateAssertionOptions): {
+  algorithm: AssertionAlgorithm;
+  signingInput: string;
+} {
   assertString(options.clientId, 'clientId', 256);
   assertString(options.audience, 'audience', 2048);
   const algorithm = options.algorithm ?? 'RS256';
@@ -88,39 +88,113 @@ export function createClientAssertion(options: CreateAssertionOptions): string {
     iat: now,
     nbf: now,
   };
-  if (options.jti !== false) payload.jti = randomBytes(16).toString('base64url');
-  const signingInput = `${encodeBase64url(JSON.stringify(header))}.${encodeBase64url(JSON.stringify(payload))}`;
-  return `${signingInput}.${signJws(algorithm, options.privateKey, signingInput).toString('base64url')}`;
+  if (options.jti !== false) payload.jti = platform.randomBase64url(16);
+  return {
+    algorithm,
+    signingInput: `${encodeBase64url(JSON.stringify(header))}.${encodeBase64url(JSON.stringify(payload))}`,
+  };
 }
 
-function signJws(algorithm: AssertionAlgorithm, key: KeyObject, input: string): Buffer {
-  const data = Buffer.from(input, 'utf8');
+/** True when `key` is a WebCrypto CryptoKey (by shape: a KeyObject has neither `algorithm` nor `usages`). */
+function isCryptoKey(key: KeyLike): key is webcrypto.CryptoKey {
+  return typeof key === 'object' && key !== null && 'algorithm' in key && 'usages' in key;
+}
+
+/**
+ * Creates an RFC 7523 client assertion as the eMoney document describes: header `{alg, kid, typ}`, payload
+ * `{sub, iss, aud, exp, iat, nbf, jti}`, signed synchronously with node:crypto (a KeyObject). Where there is no
+ * node:crypto (a Worker without `nodejs_compat`, an edge function), or for a CryptoKey, use
+ * {@link signClientAssertion}: the same bytes, signed with WebCrypto.
+ *
+ * @example
+ * ```ts
+ * const jwt = createClientAssertion({ clientId, privateKey, certificate, audience: 'https://signin.emaplan.com/connect/token' })
+ * ```
+ */
+export function createClientAssertion(options: CreateAssertionOptions): string {
+  if (isCryptoKey(options.privateKey)) {
+    throw new InvalidOptionError('privateKey', 'a KeyObject here (signClientAssertion takes a CryptoKey)');
+  }
+  const { algorithm, signingInput } = buildSigningInput(options);
+  const signature = signJws(algorithm, options.privateKey as KeyObject, signingInput);
+  return `${signingInput}.${encodeBase64url(signature)}`;
+}
+
+/** WebCrypto's parameters of each algorithm (the hash is the key's, fixed when it was imported). */
+const WEB_SIGN_PARAMETERS = {
+  RS256: { name: 'RSASSA-PKCS1-v1_5' },
+  PS256: { name: 'RSA-PSS', saltLength: 32 },
+  ES256: { name: 'ECDSA', hash: 'SHA-256' },
+} as const;
+
+/**
+ * Creates the same client assertion as {@link createClientAssertion}, on every runtime: with a WebCrypto `CryptoKey`
+ * (imported for the algorithm: RSASSA-PKCS1-v1_5 for RS256, RSA-PSS for PS256, ECDSA P-256 for ES256; ES256's
+ * signature is then already JOSE's raw `r‖s`) it signs through `crypto.subtle`; with a node:crypto KeyObject, through
+ * node:crypto as `createClientAssertion` does.
+ *
+ * @example
+ * ```ts
+ * const jwt = await signClientAssertion({ clientId, privateKey: cryptoKey, kid, audience: tokenUrl })
+ * ```
+ */
+export async function signClientAssertion(options: CreateAssertionOptions): Promise<string> {
+  const key = options.privateKey;
+  if (!isCryptoKey(key)) return createClientAssertion(options);
+  const { algorithm, signingInput } = buildSigningInput(options);
+  const parameters = WEB_SIGN_PARAMETERS[algorithm];
+  if (key.algorithm.name !== parameters.name || key.type !== 'private') {
+    throw new InvalidOptionError('privateKey', `a private CryptoKey imported for ${parameters.name}`);
+  }
+  // Called on crypto.subtle itself: a platform method detached from its object throws "Illegal invocation" on workerd.
+  const signature = await crypto.subtle.sign(parameters, key, platform.encodeUtf8(signingInput));
+  return `${signingInput}.${encodeBase64url(new Uint8Array(signature))}`;
+}
+
+function signJws(algorithm: AssertionAlgorithm, key: KeyObject, input: string): Uint8Array {
+  const crypto = platform.nodeCrypto();
+  const data = platform.encodeUtf8(input);
   switch (algorithm) {
     case 'RS256':
-      return sign('sha256', data, key);
+      return crypto.sign('sha256', data, key);
     case 'PS256':
-      return sign('sha256', data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 });
+      return crypto.sign('sha256', data, {
+        key,
+        padding: crypto.constants.RSA_PKCS1_PSS_PADDING,
+        saltLength: 32,
+      });
     case 'ES256':
-      return sign('sha256', data, { key, dsaEncoding: 'ieee-p1363' });
+      return crypto.sign('sha256', data, { key, dsaEncoding: 'ieee-p1363' });
   }
 }
 
-function verifyJws(algorithm: AssertionAlgorithm, key: KeyObject, input: string, signature: Buffer): boolean {
-  const data = Buffer.from(input, 'utf8');
+function verifyJws(
+  algorithm: AssertionAlgorithm,
+  key: KeyObject,
+  input: string,
+  signature: Uint8Array,
+): boolean {
+  const crypto = platform.nodeCrypto();
+  const data = platform.encodeUtf8(input);
   try {
     switch (algorithm) {
       case 'RS256':
-        return key.asymmetricKeyType === 'rsa' && verify('sha256', data, key, signature);
+        return key.asymmetricKeyType === 'rsa' && crypto.verify('sha256', data, key, signature);
       case 'PS256':
         return (
           key.asymmetricKeyType === 'rsa' &&
-          verify('sha256', data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, signature)
+          crypto.verify(
+            'sha256',
+            data,
+            { key, padding: crypto.constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 },
+            signature,
+          )
         );
       case 'ES256':
         return (
           key.asymmetricKeyType === 'ec' &&
           key.asymmetricKeyDetails?.namedCurve === 'prime256v1' &&
-          verify('sha256', data, { key, dsaEncoding: 'ieee-p1363' }, signature)
+          crypto.verify('sha256', data, { key, dsaEncoding: 'ieee-p1363' }, signature)
         );
     }
   } catch {
@@ -148,7 +222,7 @@ export interface DecodedAssertion {
   readonly header: Readonly<Record<string, unknown>>;
   readonly payload: Readonly<Record<string, unknown>>;
   readonly signingInput: string;
-  readonly signature: Buffer;
+  readonly signature: Uint8Array;
   /** SHA-256 of the whole assertion, base64url: the replay key when there is no `jti`. */
   readonly digest: string;
 }
@@ -158,11 +232,11 @@ function malformed(reason: string): RejectionError {
 }
 
 function decodeJsonPart(part: string, name: string): Record<string, unknown> {
-  const bytes = decodeBase64url(part);
-  if (bytes === undefined) throw malformed(`the ${name} is not base64url`);
+  const text = decodeBase64urlText(part);
+  if (text === undefined) throw malformed(`the ${name} is not base64url`);
   let value: unknown;
   try {
-    value = JSON.parse(bytes.toString('utf8'));
+    value = JSON.parse(text);
   } catch {
     throw malformed(`the ${name} is not JSON`);
   }
@@ -198,7 +272,7 @@ export function decodeClientAssertion(assertion: unknown): DecodedAssertion {
     signature,
     // Computed on first use only: an assertion with a jti is replay-keyed by it and never needs its hash.
     get digest() {
-      return hash('sha256', assertion, 'base64url');
+      return platform.digest('sha256', assertion, 'base64url');
     },
   };
 }

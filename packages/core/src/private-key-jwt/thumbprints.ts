@@ -1,7 +1,14 @@
-import { hash, X509Certificate } from 'node:crypto';
+import { platform } from '#platform';
+import { decodePem } from '../encoding/pem.ts';
 
 /** The forms a certificate's key id takes (docs/providers/private-key-jwt.md). */
 export type KidFormat = 'x5t' | 'hex' | 'x5t#S256';
+
+/**
+ * A certificate: PEM text, DER or PEM bytes, or anything with the DER in `raw` (a node:crypto `X509Certificate`).
+ * Structural, so that no `node:crypto` type is needed to name it.
+ */
+export type CertificateLike = string | Uint8Array | { readonly raw: Uint8Array };
 
 /** The three fingerprints of one certificate. */
 export interface CertificateThumbprints {
@@ -13,6 +20,28 @@ export interface CertificateThumbprints {
   readonly 'x5t#S256': string;
 }
 
+const PEM_START = 0x2d; // '-'
+
+/**
+ * The DER bytes of a certificate. node:crypto's X509Certificate reads (and checks) text and bytes on Node, Bun and
+ * Deno; on web runtimes the PEM block is decoded and the DER must at least be one SEQUENCE.
+ */
+export function certificateDer(certificate: CertificateLike): Uint8Array {
+  if (typeof certificate === 'object' && 'raw' in certificate) return certificate.raw;
+  if (platform.name === 'node') return new (platform.nodeCrypto().X509Certificate)(certificate).raw;
+  const der =
+    typeof certificate === 'string' || certificate[0] === PEM_START
+      ? decodePem(
+          typeof certificate === 'string' ? certificate : platform.decodeUtf8(certificate),
+          'CERTIFICATE',
+        )
+      : certificate;
+  if (der === undefined || der.length < 2 || der[0] !== 0x30) {
+    throw new TypeError('not a PEM or DER certificate');
+  }
+  return der;
+}
+
 /**
  * Computes every fingerprint form of a certificate.
  *
@@ -21,13 +50,12 @@ export interface CertificateThumbprints {
  * computeThumbprints(certificatePem).x5t // e.g. 'kh6XrTN6WjzvhH8Lk6sKieiP5hw'
  * ```
  */
-export function computeThumbprints(certificate: X509Certificate | string | Buffer): CertificateThumbprints {
-  const x509 = certificate instanceof X509Certificate ? certificate : new X509Certificate(certificate);
-  const der = x509.raw;
+export function computeThumbprints(certificate: CertificateLike): CertificateThumbprints {
+  const der = certificateDer(certificate);
   return {
-    x5t: hash('sha1', der, 'base64url'),
-    hex: hash('sha1', der, 'hex').toUpperCase(),
-    'x5t#S256': hash('sha256', der, 'base64url'),
+    x5t: platform.digest('sha1', der, 'base64url'),
+    hex: platform.digest('sha1', der, 'hex').toUpperCase(),
+    'x5t#S256': platform.digest('sha256', der, 'base64url'),
   };
 }
 

@@ -1,5 +1,6 @@
-import { createPublicKey, type KeyObject, randomFillSync, sign, verify } from 'node:crypto';
-import { decodeBase64url, encodeBase64url } from '../encoding/base64url.ts';
+import type { KeyObject } from 'node:crypto';
+import { platform } from '#platform';
+import { decodeBase64url, decodeBase64urlText, encodeBase64url } from '../encoding/base64url.ts';
 import type { Mechanism } from '../errors/codes.ts';
 import { RejectionError } from '../errors/errors.ts';
 
@@ -59,16 +60,19 @@ export function accessTokenAlgorithm(key: KeyObject): AccessTokenAlgorithm | und
 const JTI_BYTES = 12;
 // Token ids are drawn from a pooled CSPRNG buffer, one call per 256 tokens: one `randomBytes(12)` per token was 4.9 %
 // of a /connect/token request in its CPU profile (bench/README.md), for 12 bytes; the call is the cost, not the bytes.
-const jtiPool = Buffer.alloc(JTI_BYTES * 256);
-let jtiOffset = jtiPool.length;
+// Made on first use, so that loading core allocates nothing (and needs no Buffer on web runtimes).
+const JTI_POOL_BYTES = JTI_BYTES * 256;
+let jtiPool: Uint8Array | undefined;
+let jtiOffset = JTI_POOL_BYTES;
 
 /** A fresh 96-bit token id (16 base64url characters) from the pool. */
 function nextTokenId(): string {
-  if (jtiOffset === jtiPool.length) {
-    randomFillSync(jtiPool);
+  if (jtiOffset === JTI_POOL_BYTES) {
+    jtiPool ??= new Uint8Array(JTI_POOL_BYTES);
+    crypto.getRandomValues(jtiPool);
     jtiOffset = 0;
   }
-  const id = jtiPool.toString('base64url', jtiOffset, jtiOffset + JTI_BYTES);
+  const id = platform.encodeBase64url(jtiPool!.subarray(jtiOffset, jtiOffset + JTI_BYTES));
   jtiOffset += JTI_BYTES;
   return id;
 }
@@ -88,7 +92,8 @@ function encodedHeaderOf(key: SigningKey): { alg: AccessTokenAlgorithm; header: 
 }
 
 /**
- * Signs an access token (compact JWS, EdDSA or RS256 by the key's type) with node:crypto.
+ * Signs an access token (compact JWS, EdDSA or RS256 by the key's type) with node:crypto (the runtime's own on
+ * web runtimes: workerd with `nodejs_compat`).
  *
  * @example
  * ```ts
@@ -110,11 +115,9 @@ export function signAccessToken(
   };
   const { alg, header } = encodedHeaderOf(key);
   const input = `${header}.${encodeBase64url(JSON.stringify(full))}`;
-  const signature = sign(
-    alg === 'EdDSA' ? null : 'sha256',
-    Buffer.from(input, 'utf8'),
-    key.privateKey,
-  ).toString('base64url');
+  const signature = platform.encodeBase64url(
+    platform.nodeCrypto().sign(alg === 'EdDSA' ? null : 'sha256', platform.encodeUtf8(input), key.privateKey),
+  );
   return { token: `${input}.${signature}`, claims: full };
 }
 
@@ -144,8 +147,8 @@ export function verifyAccessToken(
   let header: { alg?: unknown; kid?: unknown };
   let claims: AccessTokenClaims;
   try {
-    header = JSON.parse(decodeBase64url(headerPart)!.toString('utf8'));
-    claims = JSON.parse(decodeBase64url(payloadPart)!.toString('utf8'));
+    header = JSON.parse(decodeBase64urlText(headerPart)!);
+    claims = JSON.parse(decodeBase64urlText(payloadPart)!);
   } catch {
     throw new RejectionError('ERR_TOKEN_INVALID', 'the token does not decode');
   }
@@ -164,8 +167,10 @@ export function verifyAccessToken(
   const signature = decodeBase64url(signaturePart);
   let valid = false;
   try {
-    const data = Buffer.from(`${headerPart}.${payloadPart}`, 'utf8');
-    valid = signature !== undefined && verify(header.alg === 'EdDSA' ? null : 'sha256', data, key, signature);
+    const data = platform.encodeUtf8(`${headerPart}.${payloadPart}`);
+    valid =
+      signature !== undefined &&
+      platform.nodeCrypto().verify(header.alg === 'EdDSA' ? null : 'sha256', data, key, signature);
   } catch {
     // A key and signature OpenSSL cannot pair is a bad token, never a server error.
   }
@@ -193,6 +198,9 @@ export function verifyAccessToken(
  * ```
  */
 export function publicJwk(key: SigningKey): Record<string, string> {
-  const jwk = createPublicKey(key.privateKey).export({ format: 'jwk' }) as Record<string, string>;
+  const jwk = platform.nodeCrypto().createPublicKey(key.privateKey).export({ format: 'jwk' }) as Record<
+    string,
+    string
+  >;
   return { ...jwk, kid: key.kid, alg: accessTokenAlgorithm(key.privateKey) ?? 'RS256', use: 'sig' };
 }

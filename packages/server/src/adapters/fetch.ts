@@ -1,35 +1,47 @@
 import type { Mechanism } from '@payauth/core';
+import { platformAddress } from '#address/request';
 import { matchRoute, runRoute } from '../http/dispatch.ts';
 import { GuardRequest } from '../http/guard-request.ts';
 import { createRequestId } from '../http/headers.ts';
 import { queryFromSearch, targetOf } from '../http/query.ts';
 import type { AuthRequest, Principal } from '../http/types.ts';
 import type { Payauth } from '../payauth.ts';
+import { type AddressOption, resolveAddress } from './address/option.ts';
 import { headersFromFetch, readFetchBody, toFetchResponse } from './fetch-body.ts';
 
 /** Options of the fetch adapter. */
 export interface FetchAdapterOptions {
-  /** The client's address (fetch has none; your platform knows it). Default `unknown`: then the per-address failure
-   * budget is shared by every caller, so give it when you can. */
-  readonly address?: (request: Request) => string;
+  /**
+   * The caller's address, for the per-address failure budget and the audit trail: fixed, or a function of the request
+   * (answering undefined leaves it to the runtime). By default the runtime's: Bun's `server.requestIP`, Deno's
+   * `info.remoteAddr` (both passed as the handler's second argument by `Bun.serve` and `Deno.serve`), Workers'
+   * `CF-Connecting-IP`, @hono/node-server's socket; else `unknown`, and then every caller shares one budget.
+   */
+  readonly address?: AddressOption<Request>;
 }
 
-function toAuthRequest(request: Request, url: URL, options: FetchAdapterOptions): AuthRequest {
+/** The caller's address: the option's, else the runtime's (`platform` is the fetch handler's second argument). */
+function addressOf(request: Request, platform: unknown, options: FetchAdapterOptions): string {
+  return resolveAddress(options.address, request, () => platformAddress(request, platform));
+}
+
+function toAuthRequest(request: Request, url: URL, address: string): AuthRequest {
   const headers = headersFromFetch(request.headers);
   return {
     method: request.method,
     path: url.pathname,
     headers,
     query: queryFromSearch(url.searchParams),
-    address: options.address?.(request) ?? 'unknown',
+    address,
     requestId: createRequestId(),
   };
 }
 
 /**
- * The fetch adapter: a handler for payauth's routes (token endpoints, metadata, JWKS), for any framework that speaks
- * fetch on Node (route handlers, `Bun.serve`-style servers, @hono/node-server…). Resolves to `undefined` when the
- * path is not one of payauth's, so that your own handler can go on.
+ * The fetch adapter: a handler for payauth's routes (token endpoints, metadata, JWKS), for any runtime or framework
+ * that speaks fetch (`Bun.serve`, `Deno.serve`, a Worker's `fetch`, route handlers, @hono/node-server…). Resolves to
+ * `undefined` when the path is not one of payauth's, so that your own handler can go on. Pass the runtime's second
+ * argument (Bun's server, Deno's info) along as `platform`: the caller's address comes from it.
  *
  * @example
  * ```ts
@@ -40,12 +52,15 @@ function toAuthRequest(request: Request, url: URL, options: FetchAdapterOptions)
 export function payauthHandler(
   payauth: Payauth,
   options: FetchAdapterOptions = {},
-): (request: Request) => Promise<Response | undefined> {
-  return async function handlePayauth(request) {
+): (request: Request, platform?: unknown) => Promise<Response | undefined> {
+  return async function handlePayauth(request, platform) {
     const url = new URL(request.url);
     const match = matchRoute(payauth.routes, request.method, url.pathname);
     if (!match) return undefined;
-    const base = { ...toAuthRequest(request, url, options), params: match.params };
+    const base = {
+      ...toAuthRequest(request, url, addressOf(request, platform, options)),
+      params: match.params,
+    };
     const read = match.route.readsBody ? await readFetchBody(request) : undefined;
     const answer = await runRoute(payauth, match.route, { ...base, ...read });
     // HEAD: the GET route's status and headers, no body (what the frameworks' adapters answer).
@@ -57,7 +72,7 @@ export function payauthHandler(
 
 /**
  * Checks a fetch `Request` for one mechanism. Reads headers only (never the body), so it can run before anything
- * else.
+ * else. `platform` is the fetch handler's second argument, as for {@link payauthHandler}.
  *
  * @example
  * ```ts
@@ -71,13 +86,14 @@ export async function authenticate(
   mechanism: Mechanism,
   request: Request,
   options: FetchAdapterOptions = {},
+  platform?: unknown,
 ): Promise<{ ok: true; principal: Principal } | { ok: false; response: Response }> {
   const checked = payauth.guard(mechanism)(
     new GuardRequest(
       request.method,
       headersFromFetch(request.headers),
       targetOf(request.url),
-      options.address?.(request) ?? 'unknown',
+      addressOf(request, platform, options),
     ),
   );
   const result = checked instanceof Promise ? await checked : checked;

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Mechanism } from '@payauth/core';
 import { type Context, Hono, type MiddlewareHandler, type Next } from 'hono';
+import { connectionAddress } from '#address/context';
 import { assertMechanism } from '../guards/authenticate.ts';
 import { runRoute } from '../http/dispatch.ts';
 import { GuardRequest } from '../http/guard-request.ts';
@@ -8,30 +9,45 @@ import { createRequestId, headersFromRaw } from '../http/headers.ts';
 import { queryFromSearch, targetOf } from '../http/query.ts';
 import type { AuthRequest, GuardResult, Principal } from '../http/types.ts';
 import type { Payauth } from '../payauth.ts';
+import { incomingOf } from './address/incoming.ts';
+import { type AddressOption, resolveAddress } from './address/option.ts';
 import { headersFromFetch, readFetchBody, toFetchResponse } from './fetch-body.ts';
 
 /** The variables payauth's middleware sets: `c.get('payauth')` is the principal. */
 export type PayauthVariables = { payauth: Principal };
 
-// On @hono/node-server the Node request is in `c.env.incoming`: its raw headers keep a repeated header visible (and
-// reading them does not build a fetch `Headers`), and its socket has the client's address.
-const incomingOf = (c: Context) => (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+/** Options of the Hono adapter. */
+export interface HonoAdapterOptions {
+  /**
+   * The caller's address, for the per-address failure budget and the audit trail: fixed, or a function of the
+   * context (answering undefined leaves it to the runtime). By default the runtime's, through hono's `getConnInfo`
+   * for Bun, Deno and Cloudflare Workers (`CF-Connecting-IP`) and the socket on @hono/node-server; else `unknown`,
+   * and then every caller shares one budget.
+   */
+  readonly address?: AddressOption<Context>;
+}
 
+// On @hono/node-server the Node request (incomingOf) has raw headers that keep a repeated header visible (and reading
+// them does not build a fetch `Headers`); elsewhere the fetch request's headers are read.
 function headersOf(c: Context, incoming: IncomingMessage | undefined): AuthRequest['headers'] {
   return incoming?.rawHeaders ? headersFromRaw(incoming.rawHeaders) : headersFromFetch(c.req.raw.headers);
 }
 
-function toAuthRequest(c: Context): AuthRequest {
+/** The caller's address: the option's, else the runtime's (SPEC.md, "Every runtime"). */
+function addressOf(c: Context, options: HonoAdapterOptions): string {
+  return resolveAddress(options.address, c, () => connectionAddress(c));
+}
+
+function toAuthRequest(c: Context, options: HonoAdapterOptions): AuthRequest {
   const url = new URL(c.req.url);
-  const incoming = incomingOf(c);
-  const headers = headersOf(c, incoming);
+  const headers = headersOf(c, incomingOf(c));
   return {
     method: c.req.method,
     path: url.pathname,
     headers,
     query: queryFromSearch(url.searchParams),
     params: c.req.param() as Record<string, string>,
-    address: incoming?.socket?.remoteAddress ?? 'unknown',
+    address: addressOf(c, options),
     requestId: createRequestId(),
   };
 }
@@ -47,12 +63,12 @@ function toAuthRequest(c: Context): AuthRequest {
  * app.get('/api/accounts', requireAuth(payauth, 'hmac'), (c) => c.json({ partner: c.get('payauth').partnerId }))
  * ```
  */
-export function payauthRoutes(payauth: Payauth): Hono {
+export function payauthRoutes(payauth: Payauth, options: HonoAdapterOptions = {}): Hono {
   const app = new Hono();
   for (const route of payauth.routes) {
     app.on(route.method, route.path, async (c) => {
       const read = route.readsBody ? await readFetchBody(c.req.raw) : {};
-      return toFetchResponse(await runRoute(payauth, route, { ...toAuthRequest(c), ...read }));
+      return toFetchResponse(await runRoute(payauth, route, { ...toAuthRequest(c, options), ...read }));
     });
   }
   return app;
@@ -70,6 +86,7 @@ export function payauthRoutes(payauth: Payauth): Hono {
 export function requireAuth(
   payauth: Payauth,
   mechanism: Mechanism,
+  options: HonoAdapterOptions = {},
 ): MiddlewareHandler<{ Variables: PayauthVariables }> {
   assertMechanism(mechanism);
   const check = payauth.guard(mechanism);
@@ -91,7 +108,7 @@ export function requireAuth(
         c.req.method,
         headersOf(c, incoming),
         incoming?.url ?? targetOf(c.req.url),
-        incoming?.socket?.remoteAddress ?? 'unknown',
+        addressOf(c, options),
       ),
     );
     return checked instanceof Promise

@@ -209,7 +209,8 @@ export class CredentialResolver {
       record,
       hmacKeys: secrets
         .filter((s) => s.kind === 'hmac-secret')
-        .map((s) => ({ ...window(s), key: createHmacKey(open(s)) })),
+        // A KeyObject wherever node:crypto exists (core's createHmacKey: Node, Bun, Deno, workerd with nodejs_compat).
+        .map((s) => ({ ...window(s), key: createHmacKey(open(s)) as KeyObject })),
       appSecrets: secrets
         .filter((s) => s.kind === 'app-token-secret')
         .map((s) => ({ ...window(s), secret: open(s) })),

@@ -1,4 +1,3 @@
-import { randomFillSync } from 'node:crypto';
 import type { NeutralResponse } from './types.ts';
 
 /** Marks a header that was sent more than once: no single value can be trusted, so the guards refuse it. */
@@ -84,14 +83,16 @@ export function jsonResponse(
 }
 
 const REQUEST_ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-// Random bytes are drawn 4 KiB at a time: one call to the CSPRNG per 256 request ids, not 16 per id.
-const pool = Buffer.alloc(4096);
+// Random bytes are drawn 4 KiB at a time: one call to the CSPRNG per 256 request ids, not 16 per id. WebCrypto's
+// `getRandomValues`, not node:crypto, so that the fetch and Hono adapters load on every runtime (SPEC.md, "Every
+// runtime").
+const pool = new Uint8Array(4096);
 let poolOffset = pool.length;
 
 /** A 16-character request id, the shape of Fondy's `request_id` (62 symbols; the modulo bias is irrelevant here). */
 export function createRequestId(): string {
   if (poolOffset + 16 > pool.length) {
-    randomFillSync(pool);
+    crypto.getRandomValues(pool);
     poolOffset = 0;
   }
   let id = '';

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { InvalidOptionError } from '@payauth/core';
 import { Envelope, loadMasterKey, MASTER_KEY_VARIABLE, parseMasterKey } from '../secrets/envelope.ts';
+import { MemoryStore } from './memory.ts';
 import { SqliteStore } from './sqlite.ts';
 import type { PayauthStore } from './types.ts';
 
@@ -21,6 +22,19 @@ export interface OpenStoreOptions {
   readonly masterKey?: string | Buffer;
   /** Refuse a SQLite file that does not exist yet (commands that only read). */
   readonly mustExist?: boolean;
+}
+
+/**
+ * `:memory:`: SQLite in memory where `node:sqlite` runs, else the {@link MemoryStore} (both pass the same conformance
+ * suite). Cloudflare Workers with `nodejs_compat` has a `node:sqlite` whose `DatabaseSync` throws `Illegal
+ * constructor`, and runtimes without `process.getBuiltinModule` have none (SPEC.md, "Every runtime").
+ */
+function openMemoryStore(): SqliteStore | MemoryStore {
+  try {
+    return new SqliteStore(':memory:');
+  } catch {
+    return new MemoryStore();
+  }
 }
 
 /** True for a `postgres://` or `postgresql://` store URL. */
@@ -73,7 +87,7 @@ export async function openStore(location: string, options: OpenStoreOptions = {}
     );
   }
   const key = given ?? loadMasterKey(memory ? {} : { keyFile: `${path}.master-key` });
-  const store = new SqliteStore(path);
+  const store = memory ? openMemoryStore() : new SqliteStore(path);
   await store.migrate();
   return {
     store,
