@@ -21,7 +21,14 @@ export function decodePem(text: string, label: string): Uint8Array | undefined {
   return platform.decodeBase64url(body.replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_'));
 }
 
-/** The label of the first PEM block in `text` (`PRIVATE KEY`, `CERTIFICATE`…), or `undefined`. */
+/**
+ * The label of the first PEM block in `text` (`PRIVATE KEY`, `CERTIFICATE`…), or `undefined`.
+ *
+ * @example
+ * ```ts
+ * pemLabel('-----BEGIN RSA PRIVATE KEY-----\n…') // 'RSA PRIVATE KEY'
+ * ```
+ */
 export function pemLabel(text: string): string | undefined {
   return /-----BEGIN ([A-Z0-9 ]+)-----/.exec(text)?.[1];
 }

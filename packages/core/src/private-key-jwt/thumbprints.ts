@@ -25,6 +25,11 @@ const PEM_START = 0x2d; // '-'
 /**
  * The DER bytes of a certificate. node:crypto's X509Certificate reads (and checks) text and bytes on Node, Bun and
  * Deno; on web runtimes the PEM block is decoded and the DER must at least be one SEQUENCE.
+ *
+ * @example
+ * ```ts
+ * certificateDer(certificatePem) // Uint8Array, the bytes its x5t thumbprint is the SHA-1 of
+ * ```
  */
 export function certificateDer(certificate: CertificateLike): Uint8Array {
   if (typeof certificate === 'object' && 'raw' in certificate) return certificate.raw;
