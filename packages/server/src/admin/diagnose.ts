@@ -1,5 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import {
+  assertionAudiences,
   computeThumbprints,
   type Diagnosis,
   type DiagnosisCode,
@@ -16,7 +17,6 @@ import {
   RejectionError,
 } from '@payauth/core';
 import { isLive, type ResolvedCredential } from '../credentials/resolver.ts';
-import { TOKEN_PATH } from '../endpoints/private-key-jwt.ts';
 import type { AuthRequest, NeutralResponse, Route } from '../http/types.ts';
 import type { AdminHost } from './host.ts';
 import { readJsonObject } from './request.ts';
@@ -110,7 +110,7 @@ export async function diagnoseForAdmin(
   language: Language,
 ): Promise<AdminDiagnosis> {
   const now = host.now();
-  const audiences = [`${host.config.issuer}${TOKEN_PATH}`, host.config.issuer];
+  const audiences = assertionAudiences(host.config.issuer);
   const algorithms = host.config.privateKeyJwt.algorithms as Parameters<
     typeof diagnoseAssertion
   >[0]['algorithms'];

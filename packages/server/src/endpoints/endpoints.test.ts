@@ -1,5 +1,5 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
-import { createClientAssertion, signAppToken } from '@payauth/core';
+import { createClientAssertion, mechanismTable, signAppToken } from '@payauth/core';
 import vectors from '@payauth/core/vectors.json' with { type: 'json' };
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runRoute } from '../http/dispatch.ts';
@@ -7,7 +7,9 @@ import type { AuthRequest, NeutralResponse } from '../http/types.ts';
 import { createPayauth, type Payauth } from '../payauth.ts';
 import { createApiKeyEndpoint } from './api-key.ts';
 import { createAppTokenEndpoint } from './app-token.ts';
-import { createPrivateKeyJwtEndpoint, TOKEN_PATH } from './private-key-jwt.ts';
+import { createPrivateKeyJwtEndpoint } from './private-key-jwt.ts';
+
+const TOKEN_PATH = mechanismTable['private-key-jwt'].tokenPath!;
 
 // The three token endpoints as neutral handlers: an AuthRequest in, the documented answer out, no HTTP.
 

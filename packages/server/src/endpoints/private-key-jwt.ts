@@ -1,4 +1,5 @@
 import {
+  assertionAudiences,
   CLIENT_ASSERTION_TYPE,
   type DecodedAssertion,
   decodeClientAssertion,
@@ -12,9 +13,6 @@ import type { AuthRequest, NeutralResponse, RequestHandler } from '../http/types
 import { admit, auditSuccess, refuseInvalid, reject } from '../rejection.ts';
 
 const FACTS = { surface: 'private-key-jwt', mechanism: 'private-key-jwt' } as const;
-
-/** The token endpoint's path. */
-export const TOKEN_PATH = '/connect/token';
 
 function invalidRequest(reason: string): RejectionError {
   return new RejectionError('ERR_OAUTH_INVALID_REQUEST', reason, { publicMessage: reason });
@@ -50,8 +48,7 @@ function parseForm(request: AuthRequest): Map<string, string> {
  */
 export function createPrivateKeyJwtEndpoint(context: AuthContext): RequestHandler {
   const { config } = context;
-  const tokenEndpoint = `${config.issuer}${TOKEN_PATH}`;
-  const audiences = [tokenEndpoint, config.issuer, `${config.issuer}/`];
+  const audiences = assertionAudiences(config.issuer);
   return async function privateKeyJwtEndpoint(request) {
     const usedAuthorizationHeader = singleHeader(request.headers.authorization) !== undefined;
     let form: Map<string, string>;
