@@ -4,10 +4,11 @@ import { type Context, Hono, type MiddlewareHandler, type Next } from 'hono';
 import { assertMechanism } from '../guards/authenticate.ts';
 import { runRoute } from '../http/dispatch.ts';
 import { GuardRequest } from '../http/guard-request.ts';
-import { createRequestId, headersFromRaw } from '../http/headers.ts';
+import { headersFromRaw } from '../http/headers.ts';
 import { queryFromSearch, targetOf } from '../http/query.ts';
+import { createRequestId } from '../http/request-id.ts';
 import type { AuthRequest, GuardResult, Principal } from '../http/types.ts';
-import type { Payauth } from '../payauth.ts';
+import { contextOf, type Payauth } from '../payauth.ts';
 import { headersFromFetch, readFetchBody, toFetchResponse } from './fetch-body.ts';
 
 /** The variables payauth's middleware sets: `c.get('payauth')` is the principal. */
@@ -52,7 +53,7 @@ export function payauthRoutes(payauth: Payauth): Hono {
   for (const route of payauth.routes) {
     app.on(route.method, route.path, async (c) => {
       const read = route.readsBody ? await readFetchBody(c.req.raw) : {};
-      return toFetchResponse(await runRoute(payauth, route, { ...toAuthRequest(c), ...read }));
+      return toFetchResponse(await runRoute(contextOf(payauth), route, { ...toAuthRequest(c), ...read }));
     });
   }
   return app;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assertionAudiences, createClientAssertion } from '@payauth/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPayauth, type Payauth } from '../payauth.ts';
+import { adminHostOf, createPayauth, type Payauth } from '../payauth.ts';
 import { diagnoseForAdmin } from './diagnose.ts';
 
 let payauth: Payauth;
@@ -32,7 +32,7 @@ describe('the admin diagnosis of an assertion', () => {
         certificate: new X509Certificate(readFileSync(demo.certificatePath)),
         audience,
       });
-      const diagnosis = await diagnoseForAdmin(payauth, 'assertion', assertion, undefined, 'en');
+      const diagnosis = await diagnoseForAdmin(adminHostOf(payauth), 'assertion', assertion, undefined, 'en');
       expect(diagnosis.findings.filter((finding) => finding.severity === 'error')).toEqual([]);
       expect(diagnosis.valid).toBe(true);
     },
