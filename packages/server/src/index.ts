@@ -47,8 +47,10 @@ export { DEMO, DEMO_PARTNER, type DemoCredentials, formatDemo, seedDemo } from '
 export { assertMechanism, createGuards, GUARD_SURFACE, type Guard } from './guards/authenticate.ts';
 export { matchRoute, type RouteMatch, runRoute } from './http/dispatch.ts';
 export { renderBodyProblem, renderFailure, renderNotFound } from './http/failure.ts';
-export { createRequestId, headersFromRaw, jsonResponse, singleHeader } from './http/headers.ts';
+export { headersFromRaw, singleHeader } from './http/headers.ts';
 export { queryFromSearch } from './http/query.ts';
+export { createRequestId } from './http/request-id.ts';
+export { jsonResponse } from './http/response.ts';
 export { createEndpointRoutes, createSandboxRoutes, PATHS } from './http/routes.ts';
 export {
   type AuthRequest,

@@ -4,7 +4,7 @@ import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { payauthPlugin } from './adapters/fastify.ts';
 import { renderNotFound } from './http/failure.ts';
-import { createRequestId } from './http/headers.ts';
+import { createRequestId } from './http/request-id.ts';
 import { createPayauth, type Payauth, type PayauthOptions } from './payauth.ts';
 
 /** Options of {@link createPayauthServer}: those of `createPayauth`, and the HTTP server's. */

@@ -11,7 +11,8 @@ import type { AuthContext } from '../context.ts';
 import { acceptedByAnyLive, type ResolvedCredential } from '../credentials/resolver.ts';
 import { singleHeader } from '../http/headers.ts';
 import type { AuthRequest, GuardResult } from '../http/types.ts';
-import { auditSuccess, type RejectionFacts, refused, refuseOverBudget, reject } from '../rejection.ts';
+import { accept, checkAttempt, type RejectionFacts, refuseGuard } from '../rejection.ts';
+import { whenSettled } from '../sync.ts';
 
 /** Options of {@link createBearerGuard}. */
 export interface BearerGuardOptions {
@@ -55,13 +56,11 @@ export function createBearerGuard(
       header !== undefined && header.length > 7 && /^bearer /i.test(header.slice(0, 7))
         ? header.slice(7).trim()
         : undefined;
-    const overBudget = refuseOverBudget(context, request, baseFacts);
-    if (overBudget !== undefined) {
-      return overBudget.then((response) =>
-        response ? { ok: false as const, response } : checkToken(request, header, token),
-      );
-    }
-    return checkToken(request, header, token);
+    const overBudget = checkAttempt(context, request, baseFacts);
+    if (overBudget === undefined) return checkToken(request, header, token);
+    return overBudget.then((response) =>
+      response ? { ok: false as const, response } : checkToken(request, header, token),
+    );
   };
 
   function checkToken(
@@ -72,7 +71,7 @@ export function createBearerGuard(
     if (token === undefined || token.length === 0 || token.includes(' ')) {
       const code = header === undefined ? 'ERR_TOKEN_MISSING' : 'ERR_TOKEN_INVALID';
       const error = new RejectionError(code, 'no Bearer token in Authorization');
-      return refused(reject(context, request, error, baseFacts));
+      return refuseGuard(context, request, error, baseFacts);
     }
     let verified: AccessTokenClaims | Promise<AccessTokenClaims>;
     try {
@@ -80,32 +79,50 @@ export function createBearerGuard(
     } catch (error) {
       return refuse(request, error, baseFacts);
     }
-    return verified instanceof Promise
-      ? verified.then(
-          (claims) => checkClaims(request, claims),
-          (error: unknown) => refuse(request, error, baseFacts),
-        )
-      : checkClaims(request, verified);
+    if (!(verified instanceof Promise)) return checkClaims(request, verified);
+    return verified.then(
+      (claims) => checkClaims(request, claims),
+      (error: unknown) => refuse(request, error, baseFacts),
+    );
   }
 
   function checkClaims(request: AuthRequest, claims: AccessTokenClaims): GuardResult | Promise<GuardResult> {
-    try {
-      if (!audiences.includes(claims.aud)) {
-        throw new RejectionError('ERR_TOKEN_INVALID', 'the token was issued for another audience');
-      }
-      if (!options.mechanisms.includes(claims.mechanism)) {
-        throw new RejectionError(
-          'ERR_TOKEN_INVALID',
-          `a ${claims.mechanism} token is not accepted on this route`,
-        );
-      }
-    } catch (error) {
-      return refuse(request, error, baseFacts);
+    if (!audiences.includes(claims.aud)) {
+      const error = new RejectionError('ERR_TOKEN_INVALID', 'the token was issued for another audience');
+      return refuseGuard(context, request, error, baseFacts);
     }
-    const resolved = context.resolver.resolveById(claims.sub);
-    return resolved instanceof Promise
-      ? resolved.then((credential) => checkCredential(request, claims, credential))
-      : checkCredential(request, claims, resolved);
+    if (!options.mechanisms.includes(claims.mechanism)) {
+      const reason = `a ${claims.mechanism} token is not accepted on this route`;
+      return refuseGuard(context, request, new RejectionError('ERR_TOKEN_INVALID', reason), baseFacts);
+    }
+    return whenSettled(context.resolver.resolveById(claims.sub), (credential) =>
+      checkCredential(request, claims, credential),
+    );
+  }
+
+  /** Why the credential behind a valid token does not pass (revoked; eMoney: the apikey header), if it does not. */
+  function credentialFailure(
+    request: AuthRequest,
+    credential: ResolvedCredential | undefined,
+  ): RejectionError | undefined {
+    if (credential?.record.status !== 'active') {
+      return new RejectionError('ERR_CREDENTIAL_REVOKED', 'the credential behind this token was revoked');
+    }
+    if (!options.requireApikey) return undefined;
+    const apikey = singleHeader(request.headers.apikey);
+    if (apikey === undefined || apikey === '')
+      return new RejectionError('ERR_APIKEY_MISSING', 'no apikey header');
+    // The apikey that last matched this credential's hash is kept with the resolved credential (a WeakMap: any change
+    // to the credential makes a new object, so the memo goes with it) and compared in constant time; only an unknown
+    // value pays for the keyed hash.
+    const remembered = verifiedApikeys.get(credential);
+    if (remembered !== undefined && equalInConstantTime(remembered, apikey)) return undefined;
+    const accepted = acceptedByAnyLive(credential.apikeyHashes, context.now(), ({ hash }) =>
+      verifyApiSecret(apikeyPepper, apikey.slice(0, 256), hash),
+    );
+    if (!accepted) return new RejectionError('ERR_APIKEY_INVALID', "the apikey header is not this client's");
+    verifiedApikeys.set(credential, apikey);
+    return undefined;
   }
 
   function checkCredential(
@@ -113,34 +130,14 @@ export function createBearerGuard(
     claims: AccessTokenClaims,
     credential: ResolvedCredential | undefined,
   ): GuardResult | Promise<GuardResult> {
-    const facts = {
-      ...baseFacts,
-      credentialId: claims.sub,
-      ...(credential ? { publicId: credential.record.publicId } : {}),
-    };
-    try {
-      if (credential?.record.status !== 'active') {
-        throw new RejectionError('ERR_CREDENTIAL_REVOKED', 'the credential behind this token was revoked');
-      }
-      if (options.requireApikey) {
-        const apikey = singleHeader(request.headers.apikey);
-        if (apikey === undefined || apikey === '')
-          throw new RejectionError('ERR_APIKEY_MISSING', 'no apikey header');
-        // The apikey that last matched this credential's hash is kept with the resolved credential (a WeakMap:
-        // any change to the credential makes a new object, so the memo goes with it) and compared in constant time;
-        // only an unknown value pays for the keyed hash.
-        const remembered = verifiedApikeys.get(credential);
-        if (remembered === undefined || !equalInConstantTime(remembered, apikey)) {
-          const accepted = acceptedByAnyLive(credential.apikeyHashes, context.now(), ({ hash }) =>
-            verifyApiSecret(apikeyPepper, apikey.slice(0, 256), hash),
-          );
-          if (!accepted)
-            throw new RejectionError('ERR_APIKEY_INVALID', "the apikey header is not this client's");
-          verifiedApikeys.set(credential, apikey);
-        }
-      }
-    } catch (error) {
-      return refuse(request, error, facts);
+    const failure = credentialFailure(request, credential);
+    if (failure !== undefined || credential === undefined) {
+      const facts = {
+        ...baseFacts,
+        credentialId: claims.sub,
+        ...(credential ? { publicId: credential.record.publicId } : {}),
+      };
+      return refuseGuard(context, request, failure!, facts);
     }
     const principal = {
       mechanism: claims.mechanism,
@@ -148,12 +145,13 @@ export function createBearerGuard(
       partnerId: credential.record.partnerId,
       publicId: credential.record.publicId,
     };
-    auditSuccess(context, request, { ...principal, mechanism: 'bearer' });
+    accept(context, request, { ...principal, mechanism: 'bearer' });
     return { ok: true, principal };
   }
 
+  /** A core verifier's thrown refusal, answered; anything else is a bug and goes on. */
   function refuse(request: AuthRequest, error: unknown, facts: RejectionFacts): Promise<GuardResult> {
     if (!(error instanceof RejectionError)) throw error;
-    return refused(reject(context, request, error, facts));
+    return refuseGuard(context, request, error, facts);
   }
 }

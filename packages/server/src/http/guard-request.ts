@@ -1,5 +1,5 @@
-import { createRequestId } from './headers.ts';
 import { splitTarget } from './query.ts';
+import { createRequestId } from './request-id.ts';
 import type { AuthRequest, BodyProblem } from './types.ts';
 
 type Split = ReturnType<typeof splitTarget>;

@@ -6,7 +6,8 @@ import { createPrivateKeyJwtEndpoint } from '../endpoints/private-key-jwt.ts';
 import type { Guard } from '../guards/authenticate.ts';
 import { createBearerGuard } from '../guards/bearer.ts';
 import { createResources } from '../resources.ts';
-import { jsonResponse, singleHeader } from './headers.ts';
+import { singleHeader } from './headers.ts';
+import { jsonResponse } from './response.ts';
 import type { GuardResult, Route } from './types.ts';
 
 /** Paths of the routes every adapter serves (the token endpoints' from the mechanism table). */

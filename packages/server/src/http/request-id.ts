@@ -1,0 +1,18 @@
+import { randomFillSync } from 'node:crypto';
+
+const REQUEST_ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+// Random bytes are drawn 4 KiB at a time: one call to the CSPRNG per 256 request ids, not 16 per id.
+const pool = Buffer.alloc(4096);
+let poolOffset = pool.length;
+
+/** A 16-character request id, the shape of Fondy's `request_id` (62 symbols; the modulo bias is irrelevant here). */
+export function createRequestId(): string {
+  if (poolOffset + 16 > pool.length) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  let id = '';
+  for (let i = 0; i < 16; i++) id += REQUEST_ID_ALPHABET[pool[poolOffset + i]! % 62];
+  poolOffset += 16;
+  return id;
+}
