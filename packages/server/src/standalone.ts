@@ -27,7 +27,7 @@ export interface PayauthServerOptions extends Omit<PayauthOptions, 'logger'> {
 }
 
 /** Default limits of slow clients (docs/server.md, "Slow clients"). */
-export const DEFAULT_TIMEOUTS = { requestMs: 10_000, headersMs: 10_000, keepAliveMs: 5_000 } as const;
+const DEFAULT_TIMEOUTS = { requestMs: 10_000, headersMs: 10_000, keepAliveMs: 5_000 } as const;
 
 /** A running payauth server: `payauth serve` as a library. */
 export interface PayauthServer {

@@ -29,7 +29,7 @@ export interface AppTokenSignInput {
  * ```
  */
 export function signAppToken(input: AppTokenSignInput): string {
-  // crypto.hash() is the one-shot path: ~1.9x createHash() for short inputs on Node 24 (FACTS.md).
+  // crypto.hash() is the one-shot path: ~1.9× createHash() for short inputs on Node 24.
   return hash('sha512', `${input.secretKey}|${input.applicationId}|${input.date}`, 'hex');
 }
 

@@ -111,7 +111,7 @@ class SentHmacHeader implements HmacHeader {
 
 /**
  * Turns a secret into a reusable HMAC key. Make it once per secret: on Node 24, `createHmac` with a KeyObject
- * runs ~310k/s, with a Buffer key ~35k/s (FACTS.md).
+ * runs ~310k/s, with a Buffer key ~35k/s (measured on Node 24).
  *
  * @example
  * ```ts

@@ -23,13 +23,7 @@ import { readJsonObject } from './request.ts';
 import { adminError, adminJson } from './responses.ts';
 
 /** What the playground can diagnose. */
-export const diagnoseKinds = [
-  'hmac-header',
-  'assertion',
-  'token-request',
-  'app-token-body',
-  'token',
-] as const;
+const diagnoseKinds = ['hmac-header', 'assertion', 'token-request', 'app-token-body', 'token'] as const;
 
 /** One of {@link diagnoseKinds}. */
 export type DiagnoseKind = (typeof diagnoseKinds)[number];

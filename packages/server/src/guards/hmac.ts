@@ -24,7 +24,7 @@ const FACTS = { surface: 'hmac', mechanism: 'hmac' } as const;
  * @example
  * ```ts
  * const guard = createHmacGuard(context)
- * const result = await guard({ method: 'GET', headers, address, requestId })
+ * const result = await guard(new GuardRequest('GET', headers, '/api/accounts', address))
  * ```
  */
 export function createHmacGuard(

@@ -1,5 +1,5 @@
 /** Marks a header that was sent more than once: no single value can be trusted, so the guards refuse it. */
-export const REPEATED_HEADER = '\u0000repeated';
+const REPEATED_HEADER = '\u0000repeated';
 
 /**
  * One header's value: the string when sent once, undefined when absent, and {@link REPEATED_HEADER} (which no parser

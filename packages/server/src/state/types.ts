@@ -12,11 +12,13 @@ export interface BudgetCounter {
 /** The answer of {@link SharedState.reserve}. */
 export type Reservation =
   | {
-      readonly granted: true /** The counters that were counted (to release on success). */;
+      readonly granted: true;
+      /** The counters that were counted (to release on success). */
       readonly counted: readonly string[];
     }
   | {
-      readonly granted: false /** When the latest full counter's window ends (ms since the epoch). */;
+      readonly granted: false;
+      /** When the latest full counter's window ends (ms since the epoch). */
       readonly resetAt: number;
     };
 
@@ -30,7 +32,7 @@ export type Reservation =
  * - `increment`: every call counts exactly once and returns the count including itself (Redis: INCR + PEXPIRE
  *   in one Lua script).
  * - `reserve`: checks every counter against its limit and counts them all, or none, in one step (Redis: one Lua
- *   script), so that of N concurrent callers at most `limit` are granted (issue 12: a failure budget must bound the
+ *   script), so that of N concurrent callers at most `limit` are granted (a failure budget must bound the
  *   guesses verified, not only the guesses counted afterwards).
  */
 export interface SharedState {
