@@ -71,22 +71,7 @@ export async function refuse(
     requestId: request.requestId,
     address: request.address,
   });
-  if (context.rejections.active) {
-    context.rejections.emit({
-      at,
-      mechanism: facts.mechanism,
-      code: error.code,
-      reason: error.message,
-      ...(facts.hint === undefined ? {} : { hint: facts.hint }),
-      ...(publicId === undefined ? {} : { publicId }),
-      ...(facts.credentialId === undefined ? {} : { credentialId: facts.credentialId }),
-      requestId: request.requestId,
-      address: request.address,
-      method: request.method,
-      path: request.path,
-      headerNames: Object.keys(request.headers),
-    });
-  }
+  if (context.rejections.active) tellListeners(context, request, error, facts, publicId, at);
   // A reserved attempt is already counted (`countFailure: false`); others (Bearer routes) count now.
   if (facts.countFailure !== false) await context.budget.recordFailure(request.address, facts.publicId);
   const publicMessage =
@@ -104,6 +89,31 @@ export async function refuse(
       'payauth-hint': asciiHint(`${error.code}: ${facts.hint ?? error.message}`),
     },
   };
+}
+
+/** Tells the rejection listeners (the admin stream, metrics) of one refusal. */
+function tellListeners(
+  context: AuthContext,
+  request: AuthRequest,
+  error: RejectionError,
+  facts: RejectionFacts,
+  publicId: string | undefined,
+  at: number,
+): void {
+  context.rejections.emit({
+    at,
+    mechanism: facts.mechanism,
+    code: error.code,
+    reason: error.message,
+    ...(facts.hint === undefined ? {} : { hint: facts.hint }),
+    ...(publicId === undefined ? {} : { publicId }),
+    ...(facts.credentialId === undefined ? {} : { credentialId: facts.credentialId }),
+    requestId: request.requestId,
+    address: request.address,
+    method: request.method,
+    path: request.path,
+    headerNames: Object.keys(request.headers),
+  });
 }
 
 /** A refused guard's answer. */
