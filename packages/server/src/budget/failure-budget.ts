@@ -169,18 +169,11 @@ export class FailureBudget {
   }
 
   /**
-   * Checks and counts one attempt before it is verified, in one atomic step. Answers without a promise when the
-   * state can (in-process memory). When the state is unreachable and budgets are `open`, the attempt goes ahead
-   * without a ticket.
+   * Checks and counts one attempt before it is verified, in one atomic step. When the state is unreachable and
+   * budgets are `open`, the attempt goes ahead without a ticket.
    */
-  reserve(address: string, publicId?: string): BudgetDecision | Promise<BudgetDecision> {
+  async reserve(address: string, publicId?: string): Promise<BudgetDecision> {
     const plan = this.#plan(address, publicId);
-    const state = this.#state;
-    if (state.reserveNow) return this.#decide(plan, state.reserveNow(plan.counters));
-    return this.#reserveAsync(plan);
-  }
-
-  async #reserveAsync(plan: Plan): Promise<BudgetDecision> {
     const { counters } = plan;
     try {
       if (this.#state.reserve) return this.#decide(plan, await this.#state.reserve(counters));
@@ -204,9 +197,8 @@ export class FailureBudget {
 
   /** Gives a granted attempt's count back (it succeeded, or ended without a verdict, e.g. a 503). */
   release(ticket: BudgetTicket): void {
-    if (this.#state.releaseNow) this.#state.releaseNow(ticket.counted);
     // Not awaited: the answer goes out at once; a release lost while the state is down only costs budget.
-    else if (this.#state.release) void this.#state.release(ticket.counted).catch(() => {});
+    if (this.#state.release) void this.#state.release(ticket.counted).catch(() => {});
   }
 
   /**

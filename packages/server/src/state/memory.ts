@@ -144,12 +144,8 @@ export class MemorySharedState implements SharedState {
     return counter ? { count: counter.count, resetAt: counter.expiresAt } : { count: 0, resetAt: 0 };
   }
 
+  /** Check-and-count; atomic by construction (one synchronous step in one process, before the promise settles). */
   async reserve(counters: readonly BudgetCounter[]): Promise<Reservation> {
-    return this.reserveNow(counters);
-  }
-
-  /** Check-and-count without a promise; atomic by construction (one synchronous step in one process). */
-  reserveNow(counters: readonly BudgetCounter[]): Reservation {
     const now = this.#now();
     let resetAt = 0;
     const active: BudgetCounter[] = [];
@@ -168,12 +164,8 @@ export class MemorySharedState implements SharedState {
     return { granted: true, counted };
   }
 
+  /** Takes one back from each counter, synchronously (the promise only reports it). */
   async release(keys: readonly string[]): Promise<void> {
-    this.releaseNow(keys);
-  }
-
-  /** The release without a promise, for the hot path of a single-process server. */
-  releaseNow(keys: readonly string[]): void {
     const now = this.#now();
     for (const key of keys) {
       const counter = this.#live(key, now);

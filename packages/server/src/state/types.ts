@@ -40,7 +40,10 @@ export interface SharedState {
   consumeOnce(key: string, ttlMs: number): Promise<boolean>;
   /** Adds one to the counter `key` (created with a `ttlMs` window); returns the count and when the window ends. */
   increment(key: string, ttlMs: number): Promise<{ count: number; resetAt: number }>;
-  /** {@link SharedState.increment} without a promise, for state that can answer at once (in-process memory). */
+  /**
+   * {@link SharedState.increment} without a promise, for state that can answer at once (in-process memory): with
+   * {@link SharedState.peekNow}, what the guards' synchronous path needs (figure in server/src/sync.ts).
+   */
   incrementNow?(key: string, ttlMs: number): { count: number; resetAt: number };
   /** The counter's value now (0 when absent or expired) and when its window ends. */
   peek(key: string): Promise<{ count: number; resetAt: number }>;
@@ -51,12 +54,8 @@ export interface SharedState {
    * refuses. Optional for state of your own: without it, budgets peek then count (not atomic across instances).
    */
   reserve?(counters: readonly BudgetCounter[]): Promise<Reservation>;
-  /** The same without a promise (in-process memory). */
-  reserveNow?(counters: readonly BudgetCounter[]): Reservation;
   /** Takes one back from each counter (never below zero): a granted attempt that succeeded. */
   release?(keys: readonly string[]): Promise<void>;
-  /** {@link SharedState.release} without a promise, for in-process state. */
-  releaseNow?(keys: readonly string[]): void;
   /** Tells every instance (this one included) that a credential changed. */
   publishChange(credentialId: string): Promise<void>;
   /** Calls `listener` on every change notice; returns a function that unsubscribes. */
