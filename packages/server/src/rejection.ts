@@ -3,6 +3,7 @@ import { RejectionError, renderRejection } from '@payauth/core';
 import type { BudgetCheck, BudgetTicket } from './budget/failure-budget.ts';
 import type { AuthContext } from './context.ts';
 import type { AuthRequest, GuardResult, NeutralResponse, Principal } from './http/types.ts';
+import { whenSettled } from './sync.ts';
 
 /** What the caller knew when it refused the request. */
 export interface RejectionFacts {
@@ -180,11 +181,12 @@ export function checkAttempt(
   context: AuthContext,
   request: AuthRequest,
   facts: RejectionFacts,
-): Promise<NeutralResponse> | undefined | Promise<NeutralResponse | undefined> {
+): Promise<NeutralResponse | undefined> | undefined {
   const checked = context.budget.check(request.address, facts.publicId);
-  if (checked instanceof Promise)
-    return checked.then((retryAfter) => answerOverBudget(context, request, facts, retryAfter));
-  return answerOverBudget(context, request, facts, checked);
+  // A promise of a promise settles as one: the answer is a promise (or undefined) either way.
+  return whenSettled(checked, answerOverBudget, context, request, facts) as
+    | Promise<NeutralResponse | undefined>
+    | undefined;
 }
 
 function answerOverBudget(

@@ -118,9 +118,7 @@ function checkClaims(
       guard.baseFacts,
     );
   }
-  return whenSettled(guard.context.resolver.resolveById(claims.sub), (credential) =>
-    checkCredential(guard, request, claims, credential),
-  );
+  return whenSettled(guard.context.resolver.resolveById(claims.sub), checkCredential, guard, request, claims);
 }
 
 /** Why the credential behind a valid token does not pass (revoked; eMoney: the apikey header), if it does not. */
