@@ -57,7 +57,7 @@ function toAdminEvent(event: StoredAuditEvent): AdminAuditEvent {
  *
  * @example
  * ```ts
- * const [query, stats] = createAuditRoutes(payauth)
+ * const [query, stats] = createAuditRoutes(host)
  * ```
  */
 export function createAuditRoutes(host: AdminHost): Route[] {

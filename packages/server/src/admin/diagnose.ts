@@ -93,7 +93,7 @@ function subjectOf(assertion: string): { sub?: string; kid?: unknown } {
  *
  * @example
  * ```ts
- * const diagnosis = await diagnoseForAdmin(payauth, 'hmac-header', header, undefined, 'fr')
+ * const diagnosis = await diagnoseForAdmin(host, 'hmac-header', header, undefined, 'fr')
  * ```
  */
 export async function diagnoseForAdmin(
@@ -205,7 +205,7 @@ export async function diagnoseForAdmin(
  *
  * @example
  * ```ts
- * payauth.addRoutes([createDiagnoseRoute(payauth)])
+ * payauth.addRoutes([createDiagnoseRoute(host)])
  * ```
  */
 export function createDiagnoseRoute(host: AdminHost): Route {

@@ -131,7 +131,7 @@ class EventChannel implements AsyncIterableIterator<string> {
  *
  * @example
  * ```ts
- * payauth.addRoutes([createEventsRoute(payauth)])
+ * payauth.addRoutes([createEventsRoute(host)])
  * ```
  */
 export function createEventsRoute(host: AdminHost, options: EventsOptions = {}): Route {

@@ -24,7 +24,7 @@ export const GUARD_SURFACE: Readonly<Record<Mechanism, Surface>> = Object.freeze
  *
  * @example
  * ```ts
- * const guards = createGuards(payauth); const result = await guards.hmac(request)
+ * const guards = createGuards(context); const result = await guards.hmac(request)
  * ```
  */
 export function createGuards(

@@ -26,7 +26,7 @@ export const PATHS = {
  *
  * @example
  * ```ts
- * for (const route of createEndpointRoutes(payauth)) console.log(route.method, route.path)
+ * for (const route of createEndpointRoutes(context)) console.log(route.method, route.path)
  * ```
  */
 export function createEndpointRoutes(context: AuthContext): Route[] {

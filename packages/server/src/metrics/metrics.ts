@@ -107,7 +107,7 @@ function createLatencyHistogram(stats: readonly RouteStats[]) {
  *
  * @example
  * ```ts
- * const metrics = createMetrics(payauth); payauth.addRoutes([metrics.route])
+ * const metrics = createMetrics(host); payauth.addRoutes([metrics.route])
  * ```
  */
 export function createMetrics(
