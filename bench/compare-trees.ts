@@ -196,26 +196,41 @@ const trees: Record<string, Tree> = {
   [resolve(other)]: await load(resolve(other), mechanism, SAMPLES),
   [resolve(import.meta.dirname, '..')]: await load(resolve(import.meta.dirname, '..'), mechanism, SAMPLES),
 };
+// Wall time per call, and this process's CPU time per call (user + system, `process.cpuUsage`) over the same sample:
+// on a host shared with other work the wall time also counts the time spent waiting for a core; the CPU time does not.
 const samples: Record<string, number[]> = Object.fromEntries(Object.keys(trees).map((root) => [root, []]));
+const cpuSamples: Record<string, number[]> = Object.fromEntries(Object.keys(trees).map((root) => [root, []]));
 for (let sample = 0; sample < SAMPLES; sample++) {
   for (const [root, tree] of Object.entries(trees)) {
+    const cpuBefore = process.cpuUsage();
     samples[root]!.push(
       ENDPOINT === undefined
         ? await microsecondsPerCall(tree.call, CALLS)
         : await microsecondsPerAwaitedCall(tree.call, CALLS),
     );
+    const cpu = process.cpuUsage(cpuBefore);
+    cpuSamples[root]!.push((cpu.user + cpu.system) / CALLS);
   }
 }
 const [first, second] = Object.keys(trees) as [string, string];
-const pairs = samples[first]!.map((value, index) => samples[second]![index]! / value);
 const subject = ENDPOINT === undefined ? `${mechanism} guard` : `${ENDPOINT} token endpoint`;
-console.log(`${subject}, µs per call (${CALLS.toLocaleString('en')} calls a sample, interleaved):`);
-for (const root of [first, second]) {
-  const sorted = [...samples[root]!].sort((a, b) => a - b);
-  console.log(`  ${root}: min ${sorted[0]!.toFixed(2)}, median ${median(sorted).toFixed(2)}`);
+console.log(
+  `${subject}, µs per call (${CALLS.toLocaleString('en')} calls a sample, ${SAMPLES} interleaved samples):`,
+);
+for (const [label, series] of [
+  ['wall', samples],
+  ['CPU', cpuSamples],
+] as const) {
+  const pairs = series[first]!.map((value, index) => series[second]![index]! / value);
+  for (const root of [first, second]) {
+    const sorted = [...series[root]!].sort((a, b) => a - b);
+    console.log(`  ${label} ${root}: min ${sorted[0]!.toFixed(2)}, median ${median(sorted).toFixed(2)}`);
+  }
+  console.log(
+    `  ${label}: this checkout ÷ the other, median of the samples' own ratios: ${median(pairs).toFixed(2)}`,
+  );
+  console.log(`  ${label}: the samples' ratios: ${pairs.map((pair) => pair.toFixed(2)).join(' ')}`);
 }
-console.log(`  this checkout ÷ the other, median of the samples' own ratios: ${median(pairs).toFixed(2)}`);
-console.log(`  the samples' ratios: ${pairs.map((pair) => pair.toFixed(2)).join(' ')}`);
 for (const [root, count] of Object.entries(waited)) {
   console.log(`  (${root}: ${count} guard calls waited for the store, a stale cache on a busy host)`);
 }
