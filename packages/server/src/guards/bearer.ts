@@ -91,12 +91,12 @@ function checkToken(
   try {
     verified = guard.context.issuer.verify(token);
   } catch (error) {
-    return refuse(guard, request, error, guard.baseFacts);
+    return refuseVerifierError(guard, request, error, guard.baseFacts);
   }
   if (!(verified instanceof Promise)) return checkClaims(guard, request, verified);
   return verified.then(
     (claims) => checkClaims(guard, request, claims),
-    (error: unknown) => refuse(guard, request, error, guard.baseFacts),
+    (error: unknown) => refuseVerifierError(guard, request, error, guard.baseFacts),
   );
 }
 
@@ -173,7 +173,7 @@ function checkCredential(
 }
 
 /** A core verifier's thrown refusal, answered; anything else is a bug and goes on. */
-function refuse(
+function refuseVerifierError(
   guard: BearerGuard,
   request: AuthRequest,
   error: unknown,
