@@ -12,6 +12,7 @@ import {
 } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Payauth } from '@payauth/server';
+import { contextOf } from '../../packages/server/src/payauth.ts';
 
 /** What the limits need: the demo's secrets and public keys (the same ones the real routes check). */
 export interface LimitKeys {
@@ -37,7 +38,7 @@ export function limitKeysOf(payauth: Payauth): LimitKeys {
   const demo = payauth.demo!;
   return {
     hmacSecret: demo.hmac.secretKey,
-    jwks: payauth.issuer.jwks(),
+    jwks: contextOf(payauth).issuer.jwks(),
     apikey: demo['private-key-jwt'].apiKey,
     apiSecret: demo['api-key'].apiSecret,
     appSecret: demo['app-token'].secretKey,

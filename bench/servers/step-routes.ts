@@ -7,6 +7,7 @@ import type { Payauth } from '@payauth/server';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { GuardRequest } from '../../packages/server/src/http/guard-request.ts';
 import { headersFromRaw } from '../../packages/server/src/http/headers.ts';
+import { contextOf } from '../../packages/server/src/payauth.ts';
 import type { Limits } from './limits.ts';
 
 const STEPS = ['request', 'parse', 'lookup', 'verify', 'budget', 'audit'] as const;
@@ -38,8 +39,10 @@ export function mountStepRoutes(
       const header = parseHmacHeader(value);
       // The budget as the guard takes it on this path since round 5: a check, then `passed` (round 4's step table
       // was measured with the reservation and its give-back that it replaced).
-      const check = level >= 4 ? payauth.budget.checkNow(guarded.address, header.accessKey) : undefined;
-      const credential = level >= 2 ? payauth.resolver.resolve('hmac', header.accessKey) : undefined;
+      const check =
+        level >= 4 ? contextOf(payauth).budget.checkNow(guarded.address, header.accessKey) : undefined;
+      const credential =
+        level >= 2 ? contextOf(payauth).resolver.resolve('hmac', header.accessKey) : undefined;
       const now = Date.now();
       if (level >= 3 && credential && !(credential instanceof Promise)) {
         verifyHmac(header, { secretKey: credential.hmacKeys[0]!.key, now, ...window });
@@ -47,7 +50,7 @@ export function mountStepRoutes(
         refuse();
         return;
       }
-      if (check !== undefined && typeof check !== 'number') payauth.budget.passed(check);
+      if (check !== undefined && typeof check !== 'number') contextOf(payauth).budget.passed(check);
       if (level >= 5 && credential && !(credential instanceof Promise))
         payauth.audit.recordSuccess(
           now,

@@ -13,6 +13,7 @@ import {
 } from '@payauth/client';
 import vectors from '@payauth/core/vectors.json' with { type: 'json' };
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { contextOf } from '../../packages/server/src/payauth.ts';
 import { startTestServer, type TestServer } from '../support/servers.ts';
 
 let t: TestServer;
@@ -24,7 +25,7 @@ afterAll(() => t.close());
 /** Attempts the server recorded so far (successes are counted per second, so compare totals, not time windows). */
 async function serverCount(mechanism: string, outcome: 'success' | 'failure'): Promise<number> {
   await t.server.payauth.audit.flush();
-  const events = await t.server.payauth.store.listAudit({ limit: 100_000 });
+  const events = await contextOf(t.server.payauth).store.listAudit({ limit: 100_000 });
   return events
     .filter((e) => e.mechanism === mechanism && e.outcome === outcome)
     .reduce((sum, e) => sum + (e.count ?? 1), 0);
@@ -238,7 +239,7 @@ describe('a server whose clock is 10 minutes off', () => {
         expect(Math.abs(client.clock.offsetMs - offset)).toBeLessThan(5000);
         expect((await client.get('/api/accounts')).status).toBe(200);
         await skewed.server.payauth.audit.flush();
-        const failures = (await skewed.server.payauth.store.listAudit()).filter(
+        const failures = (await contextOf(skewed.server.payauth).store.listAudit()).filter(
           (e) => e.mechanism === 'hmac' && e.outcome === 'failure',
         );
         expect(failures.length).toBeLessThanOrEqual(1);
@@ -248,7 +249,7 @@ describe('a server whose clock is 10 minutes off', () => {
         const client = createClient(emoneyDemo(skewed));
         expect((await client.get('/public/v1/users')).status).toBe(200);
         await skewed.server.payauth.audit.flush();
-        const failures = (await skewed.server.payauth.store.listAudit()).filter(
+        const failures = (await contextOf(skewed.server.payauth).store.listAudit()).filter(
           (e) => e.mechanism === 'private-key-jwt' && e.outcome === 'failure',
         );
         expect(failures.length).toBeLessThanOrEqual(1);

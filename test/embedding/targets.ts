@@ -51,7 +51,7 @@ export interface Target {
 
 /**
  * Builds an object whose methods all reject with StoreUnavailableError while `down()`. The shared state's synchronous
- * fast paths (`peekNow`, `reserveNow`: in-process memory only) are hidden meanwhile, so that callers take the
+ * fast paths (`peekNow`, `incrementNow`: in-process memory only) are hidden meanwhile, so that callers take the
  * asynchronous path a remote state (Redis) has, and see the outage there.
  */
 function switchable<T extends object>(target: T, down: () => boolean): T {

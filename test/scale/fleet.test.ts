@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { contextOf } from '../../packages/server/src/payauth.ts';
 import { ROOT, startTestServer, type TestServer } from '../support/servers.ts';
 import { needRedis, REDIS_URL } from '../support/services.ts';
 
@@ -19,7 +20,7 @@ describe.skipIf(!ready)('a fleet of 8 processes sharing a Redis token store', ()
 
   it('makes one token request when cold and one per expiry', async () => {
     const count = async () =>
-      (await t.server.payauth.store.listAudit({ limit: 10_000 }))
+      (await contextOf(t.server.payauth).store.listAudit({ limit: 10_000 }))
         .filter((e) => e.mechanism === 'api-key' && e.outcome === 'success')
         .reduce((sum, e) => sum + (e.count ?? 1), 0);
     await t.server.payauth.audit.flush();

@@ -12,6 +12,7 @@ import {
 import { type AuthRequest, createPayauth, matchRoute, type Payauth, runRoute } from '@payauth/server';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { contextOf } from '../../packages/server/src/payauth.ts';
 import { startTestServer, type TestServer } from '../support/servers.ts';
 
 // Issue 12: the four request parsers and the four endpoints under random input. Never a 5xx (a 503 needs the store
@@ -304,7 +305,7 @@ describe('fuzz: the four endpoints', () => {
           requestId: 'fuzz000000000000',
           ...(request.body === undefined ? {} : { body: request.body }),
         };
-        const response = await runRoute(payauth, match.route, neutral);
+        const response = await runRoute(contextOf(payauth), match.route, neutral);
         count(`endpoint ${request.path} ${response.status}`);
         expect(response.status).toBeLessThan(500);
         if (response.status !== 200)
@@ -318,7 +319,7 @@ describe('fuzz: the four endpoints', () => {
       { numRuns: ENDPOINT_RUNS },
     );
     const health = matchRoute(payauth.routes, 'GET', '/health')!;
-    const answer = await runRoute(payauth, health.route, {
+    const answer = await runRoute(contextOf(payauth), health.route, {
       method: 'GET',
       path: '/health',
       headers: {},

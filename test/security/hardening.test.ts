@@ -15,6 +15,7 @@ import { payauthRouter, requireAuth } from '@payauth/server/express';
 import express from 'express';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { contextOf } from '../../packages/server/src/payauth.ts';
 import { freePort, runPayauth, startTestServer, type TestServer } from '../support/servers.ts';
 import { parseAnswer, rawRequest } from './support.ts';
 
@@ -47,7 +48,7 @@ describe('1. one id grammar before any store sees an id', () => {
       readFileSync(t.demo['private-key-jwt'].pfxPath),
       t.demo['private-key-jwt'].pfxPassword,
     );
-    const store = t.server.payauth.store;
+    const store = contextOf(t.server.payauth).store;
     const original = store.findCredential.bind(store);
     store.findCredential = (mechanism, publicId) => {
       seen.push(publicId);
@@ -142,7 +143,7 @@ describe('4. an unknown or mistyped public id is never stored or logged as given
     expect(known.status).toBe(401);
     stop();
     await t.server.payauth.audit.flush();
-    const rows = await t.server.payauth.store.listAudit({});
+    const rows = await contextOf(t.server.payauth).store.listAudit({});
     const failures = rows.filter((row) => row.outcome === 'failure');
     expect(failures.map((row) => row.publicId)).toEqual([
       expect.stringMatching(/^fp_[A-Za-z0-9_-]{12}$/),
@@ -286,7 +287,7 @@ describe('6. the hmac guard on in-process state: the budget checked, verified an
     expect(await accounts('10.0.0.250', t.demo.hmac.secretKey)).toBe(200);
     // The audit trail agrees: one row per verified guess, one per 429.
     await t.server.payauth.audit.flush();
-    const rows = await t.server.payauth.store.listAudit({});
+    const rows = await contextOf(t.server.payauth).store.listAudit({});
     expect(rows.filter((row) => row.reason === 'ERR_HMAC_SIGNATURE_MISMATCH')).toHaveLength(20);
     expect(rows.filter((row) => row.reason === 'ERR_RATE_LIMITED')).toHaveLength(281);
   });
@@ -296,7 +297,7 @@ describe('3. budgets count guesses, not outages', () => {
   it('requests that end in 503 (store unreachable) give their reservation back: the partner is not at 429 afterwards', async () => {
     const t = await startTestServer({ failureBudget: { perCredential: { limit: 3, windowMs: 60_000 } } });
     try {
-      const store = t.server.payauth.store;
+      const store = contextOf(t.server.payauth).store;
       const original = store.findCredential.bind(store);
       let down = true;
       store.findCredential = (mechanism, publicId) => {

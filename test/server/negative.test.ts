@@ -11,6 +11,7 @@ import {
 } from '@payauth/core';
 import vectors from '@payauth/core/vectors.json' with { type: 'json' };
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { contextOf } from '../../packages/server/src/payauth.ts';
 import { hmacFailureCases } from '../support/hmac-cases.ts';
 import { startTestServer, type TestServer } from '../support/servers.ts';
 
@@ -482,7 +483,7 @@ describe('failure budgets', () => {
 describe('audit trail', () => {
   it('records successes and failures with reason codes and no secret', async () => {
     await t.server.payauth.audit.flush();
-    const events = await t.server.payauth.store.listAudit({ limit: 10_000 });
+    const events = await contextOf(t.server.payauth).store.listAudit({ limit: 10_000 });
     expect(events.some((e) => e.outcome === 'success' && e.mechanism === 'hmac')).toBe(true);
     expect(events.some((e) => e.reason === 'ERR_HMAC_TIMESTAMP_STALE')).toBe(true);
     expect(events.some((e) => e.reason === 'ERR_ASSERTION_REPLAYED')).toBe(true);
@@ -515,7 +516,9 @@ describe('behind a load balancer (--trust-proxy)', () => {
     expect(await call('203.0.113.7')).toBe(429);
     expect(await call('198.51.100.9')).toBe(401);
     await proxied.server.payauth.audit.flush();
-    const addresses = new Set((await proxied.server.payauth.store.listAudit()).map((e) => e.address));
+    const addresses = new Set(
+      (await contextOf(proxied.server.payauth).store.listAudit()).map((e) => e.address),
+    );
     expect(addresses).toEqual(new Set(['203.0.113.7', '198.51.100.9']));
   });
 });
@@ -545,7 +548,7 @@ describe('a revoked eMoney client', () => {
         });
       const { access_token } = (await (await request(assertion())).json()) as { access_token: string };
       await revokedServer.service.revoke(pkj.clientId);
-      await revokedServer.server.payauth.resolver.poll();
+      await contextOf(revokedServer.server.payauth).resolver.poll();
       const refused = await request(assertion());
       expect(refused.status).toBe(401);
       expect(await refused.json()).toEqual({

@@ -6,6 +6,7 @@ import { type KeyMaterial, loadPkcs12 } from '@payauth/client/keys';
 import { createClientAssertion, formatHmacHeader, signAccessToken } from '@payauth/core';
 import vectors from '@payauth/core/vectors.json' with { type: 'json' };
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { contextOf } from '../../packages/server/src/payauth.ts';
 import { ROOT, startTestServer, type TestServer } from '../support/servers.ts';
 
 // Issue 11, "Standards": what third-party clients ran into.
@@ -75,13 +76,15 @@ describe('RFC 6749 §3.2 at /connect/token', () => {
 describe('RFC 9068 audiences in the Bearer guard', () => {
   it('refuses a token signed by the server whose aud is another mechanism’s, whatever its mechanism claim', async () => {
     const context = t.server.payauth;
-    const signing = (await context.store.listSigningKeys()).find((record) => record.retiredAt === undefined)!;
+    const signing = (await contextOf(context).store.listSigningKeys()).find(
+      (record) => record.retiredAt === undefined,
+    )!;
     const { createPrivateKey } = await import('node:crypto');
     const privateKey = createPrivateKey(
-      context.envelope.open(signing.privateKeyCiphertext, `signing-key/${signing.kid}`),
+      contextOf(context).envelope.open(signing.privateKeyCiphertext, `signing-key/${signing.kid}`),
     );
     const pkj = t.demo['private-key-jwt'];
-    const credential = (await context.store.findCredential('private-key-jwt', pkj.clientId))!;
+    const credential = (await contextOf(context).store.findCredential('private-key-jwt', pkj.clientId))!;
     const forge = (aud: string) =>
       signAccessToken(
         {

@@ -1,13 +1,23 @@
+import type { AdminHost } from '../../packages/server/src/admin/host.ts';
 import type { AuthRequest } from '../../packages/server/src/http/types.ts';
-import { createPayauth, type Payauth, type PayauthOptions } from '../../packages/server/src/payauth.ts';
+import {
+  adminHostOf,
+  contextOf,
+  createPayauth,
+  type PayauthOptions,
+} from '../../packages/server/src/payauth.ts';
 import type { RejectionEvent } from '../../packages/server/src/rejection-events.ts';
 
 /** A real payauth on `:memory:` (no HTTP), with a way to emit a rejection as the guards do (tests only). */
 export async function createTestHost(
   options: Partial<PayauthOptions> = {},
-): Promise<Payauth & { emit(event: RejectionEvent): void }> {
+): Promise<AdminHost & { emit(event: RejectionEvent): void; close(): Promise<void> }> {
   const payauth = await createPayauth({ store: ':memory:', issuer: 'http://127.0.0.1:9', ...options });
-  return Object.assign(payauth, { emit: (event: RejectionEvent) => payauth.rejections.emit(event) });
+  return {
+    ...adminHostOf(payauth),
+    emit: (event: RejectionEvent) => contextOf(payauth).rejections.emit(event),
+    close: () => payauth.close(),
+  };
 }
 
 let counter = 0;

@@ -31,7 +31,7 @@ export interface MechanismFacts {
 }
 
 /**
- * The four mechanisms, in the documents' order: paths, provider, error shapes, token or not. SPEC.md's table.
+ * The four mechanisms, in the documents' order: paths, provider, error shapes, token or not.
  *
  * @example
  * ```ts
@@ -103,7 +103,7 @@ export function mechanismOfPath(path: string): Mechanism | undefined {
 }
 
 /**
- * The `aud` values a `private-key-jwt` client assertion may carry for an issuer (SPEC.md §3): the token endpoint URL,
+ * The `aud` values a `private-key-jwt` client assertion may carry for an issuer (docs/providers/private-key-jwt.md): the token endpoint URL,
  * the issuer URL, and the issuer URL with a trailing slash (openid-client sends the issuer as discovered).
  *
  * @example

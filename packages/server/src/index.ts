@@ -55,8 +55,10 @@ export {
 } from './health/probes.ts';
 export { matchRoute, type RouteMatch, runRoute } from './http/dispatch.ts';
 export { renderBodyProblem, renderFailure, renderNotFound } from './http/failure.ts';
-export { createRequestId, headersFromRaw, jsonResponse, singleHeader } from './http/headers.ts';
+export { headersFromRaw, singleHeader } from './http/headers.ts';
 export { queryFromSearch } from './http/query.ts';
+export { createRequestId } from './http/request-id.ts';
+export { jsonResponse } from './http/response.ts';
 export { createEndpointRoutes, createSandboxRoutes, PATHS } from './http/routes.ts';
 export {
   type AuthRequest,

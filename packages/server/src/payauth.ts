@@ -1,124 +1,38 @@
-import type { Mechanism } from '@payauth/core';
-import { InvalidOptionError, mechanisms } from '@payauth/core';
-import type { Redis } from 'ioredis';
-import { type AdminOptions, createAdminRoutes } from './admin/routes.ts';
+import { InvalidOptionError, type Mechanism, mechanisms } from '@payauth/core';
+import type { AdminHost } from './admin/host.ts';
 import { AuditRecorder } from './audit/recorder.ts';
-import { type BudgetLimit, FailureBudget } from './budget/failure-budget.ts';
-import { type AuthConfig, type AuthConfigOverrides, resolveConfig } from './config.ts';
+import { FailureBudget } from './budget/failure-budget.ts';
+import { resolveConfig } from './config.ts';
 import type { AuthContext } from './context.ts';
 import { createCredentialsFacade, type PayauthCredentials } from './credentials/facade.ts';
 import { CredentialResolver } from './credentials/resolver.ts';
 import { CredentialService } from './credentials/service.ts';
-import { createDashboardRoutes } from './dashboard/routes.ts';
 import { type DemoCredentials, seedDemo } from './demo/seed.ts';
-import { assertMechanism, createGuards, GUARD_SURFACE, type Guard } from './guards/authenticate.ts';
-import { refuseAmbiguous, withClock } from './http/dispatch.ts';
-import { renderFailure } from './http/failure.ts';
-import { createEndpointRoutes, createSandboxRoutes } from './http/routes.ts';
+import { assertMechanism, createGuards } from './guards/authenticate.ts';
+import { type Check, createCheck } from './guards/check.ts';
+import { createEndpointRoutes } from './http/routes.ts';
 import type { AuthRequest, GuardResult, Route } from './http/types.ts';
-import type { MetricsOptions, PayauthMetrics } from './metrics/metrics.ts';
-import { createOpenApiRoute } from './openapi/route.ts';
-import { releaseReservation } from './rejection.ts';
+import type { PayauthMetrics } from './metrics/metrics.ts';
+import type { PayauthLogger, PayauthOptions } from './options.ts';
+import { PAYAUTH_PARTS, type PartSetup } from './parts.ts';
 import { type RejectionEvent, RejectionListeners } from './rejection-events.ts';
-import { createScenarioClock, ScenarioEngine } from './scenarios/engine.ts';
+import { createScenarioClock, type ScenarioClock, ScenarioEngine } from './scenarios/engine.ts';
 import { Envelope, parseMasterKey } from './secrets/envelope.ts';
 import { createIdFingerprint } from './secrets/fingerprint.ts';
-import { openConfiguredState, type StateKind } from './state/open.ts';
+import { openConfiguredState } from './state/open.ts';
 import type { SharedState } from './state/types.ts';
 import { openStore } from './store/open.ts';
+
+export type { PayauthLogger, PayauthOptions } from './options.ts';
+
 import type { PayauthStore } from './store/types.ts';
 import { TokenIssuer } from './tokens/issuer.ts';
-import { openTracing } from './tracing/tracing.ts';
 
-/** A logger payauth writes to: pino's, or anything with an `info(object)` method. */
-export interface PayauthLogger {
-  info(entry: Record<string, unknown>): void;
-}
-
-/** Options of {@link createPayauth}. Only `store` is required; everything else has a documented default. */
-export interface PayauthOptions {
-  /**
-   * The credential store: a SQLite file path, `':memory:'`, a `postgres://` URL (the `pg` driver loads only then),
-   * or a store object (`SqliteStore`, `PostgresStore`, `MemoryStore`, or your own {@link PayauthStore}).
-   */
-  readonly store: string | PayauthStore;
-  /**
-   * The public base URL clients use (behind a proxy, the proxy's): the token endpoint URL, the assertions' `aud` and
-   * the tokens' `iss` derive from it. Default `http://127.0.0.1:8080`.
-   */
-  readonly issuer?: string;
-  /**
-   * Shared state for several instances: a `redis://` URL or an ioredis client you manage (ioredis loads only then),
-   * or any {@link SharedState}. Default: in-process memory (one instance).
-   */
-  readonly redis?: string | Redis | SharedState;
-  /** Key prefix in Redis (default `payauth:`). */
-  readonly redisPrefix?: string;
-  /**
-   * The shared state without Redis: `'postgres'` (the store's PostgreSQL database; the default with a `postgres://`
-   * store and no `redis`), `'memory'` (this process only), or any {@link SharedState} (docs/deployment.md).
-   */
-  readonly state?: StateKind | SharedState;
-  /** The master key that encrypts stored secrets (32 bytes, or 64 hex digits / base64). Default: `PAYAUTH_MASTER_KEY`,
-   * else a `<store>.master-key` file beside a SQLite file, else (`:memory:`) a random key. Required with PostgreSQL
-   * (unless the variable is set). With a store object, required unless the variable is set. */
-  readonly masterKey?: string | Buffer;
-  /** An {@link Envelope} you built (instead of `masterKey`), e.g. shared with a `CredentialService` of your own. */
-  readonly envelope?: Envelope;
-  /** Seed the documents' sample credentials (and write the eMoney client's key files to `demoDirectory`). */
-  readonly demo?: boolean;
-  /** Where the demo's files go (default: beside a SQLite store, else the working directory). */
-  readonly demoDirectory?: string;
-  /** Sandbox: a `Payauth-Hint` header naming the cause on every rejection (default: on with `demo`). */
-  readonly hints?: boolean;
-  /** Serve the sandbox's protected resources and `/health` too (default: on with `demo`). */
-  readonly sandbox?: boolean;
-  /**
-   * Rehearsal scenarios (docs/admin.md, "Scenarios"): the `Payauth-Scenario` header and `/admin/api/scenarios`
-   * make the token endpoints, guards and JWKS fail on purpose. Default: on with `demo` only; off, the header is
-   * ignored and the routes do not exist. Never turn it on in production.
-   */
-  readonly scenarios?: boolean;
-  /** Overrides of the guards' and endpoints' settings, at any depth (the documented defaults (docs/server.md) otherwise). */
-  readonly config?: AuthConfigOverrides;
-  /** Failure budgets (defaults: 100 failures per credential, 1,000 per address, per minute). */
-  readonly failureBudget?: {
-    readonly perCredential?: BudgetLimit;
-    readonly perAddress?: BudgetLimit;
-    readonly whenUnavailable?: 'open' | 'closed';
-  };
-  /** Algorithm of new token-signing keys: `EdDSA` (default; ~10x faster to sign) or `RS256`. */
-  readonly tokenAlgorithm?: 'EdDSA' | 'RS256';
-  /** Audit rows for successes: counted per second (default) or one per request. */
-  readonly auditSuccesses?: 'each' | 'per-second';
-  /** How often the signing keys are re-read from the store (default 10 s). */
-  readonly keyReloadIntervalMs?: number;
-  /** How often the store's change counter is polled (default 500 ms). */
-  readonly pollIntervalMs?: number;
-  /** Where rejections are logged (one line each, never a secret). Default: nowhere. */
-  readonly logger?: PayauthLogger | false;
-  /** A clock, for tests (default `Date.now`). */
-  readonly now?: () => number;
-  /**
-   * The admin API under `/admin/api` (docs/admin.md): off unless given. `token` (16+ characters) is the Bearer token
-   * it requires; it answers loopback clients only unless `allowRemote`, and refuses other origins. The dashboard, its
-   * browser client, is served with it under `/dashboard/` (docs/dashboard.md).
-   */
-  readonly admin?: AdminOptions;
-  /** Prometheus metrics at `GET /metrics` in a registry of this instance (default: on with `sandbox`/`demo`). */
-  readonly metrics?: boolean | MetricsOptions;
-  /** The OpenAPI 3.1 document at `GET /openapi.json` (default: on with `sandbox`/`demo` or `admin`). */
-  readonly openapi?: boolean;
-  /**
-   * OpenTelemetry spans per guard check and token request through `@opentelemetry/api`, when that optional peer is
-   * installed, to the tracer provider registered with it (docs/deployment.md, "Tracing"). Default `true`; `false`
-   * loads nothing.
-   */
-  readonly tracing?: boolean;
-}
-
-/** A payauth instance: configuration, store, shared state, keys and clock, and what adapters serve. */
-export interface Payauth extends AuthContext {
+/**
+ * A payauth instance: what docs/embedding.md and docs/server.md document, and nothing more. The context the guards and
+ * endpoints run on stays inside (see {@link contextOf}).
+ */
+export interface Payauth {
   /** Create, rotate, revoke and list credentials. */
   readonly credentials: PayauthCredentials;
   /** The routes adapters serve: token endpoints, metadata, JWKS (and the sandbox's resources, and added routes). */
@@ -127,6 +41,10 @@ export interface Payauth extends AuthContext {
   readonly demo: DemoCredentials | undefined;
   /** Where the store is (file path, `:memory:`, URL without password), for messages. */
   readonly location: string;
+  /** The audit trail: `health`, `rejectedRows` (docs/server.md, "Audit trail"), `flush()`. */
+  readonly audit: AuditRecorder;
+  /** The failure budgets: `skipped` counts the checks skipped while the shared state was unreachable. */
+  readonly budget: { readonly skipped: number };
   /** Adds neutral routes (admin API, dashboard, metrics…) served by every adapter mounted afterwards. */
   addRoutes(routes: readonly Route[]): void;
   /** Checks one request for one mechanism; never throws (an unreachable store is a 503 in the mechanism's shape). */
@@ -146,7 +64,7 @@ export interface Payauth extends AuthContext {
   onRejection(listener: (event: RejectionEvent) => void): () => void;
   /** The Prometheus metrics, when enabled (`metrics` option). */
   readonly metrics: PayauthMetrics | undefined;
-  /** The rehearsal scenarios, when enabled (`scenarios` option, on with `demo`). */
+  /** The rehearsal scenarios, when enabled (`scenarios` option, on with `demo`; docs/admin.md, "Scenarios"). */
   readonly scenarios: ScenarioEngine | undefined;
   /**
    * Ends the open event streams (`GET /admin/api/events`), which would otherwise keep an HTTP server from closing.
@@ -158,43 +76,86 @@ export interface Payauth extends AuthContext {
   close(): Promise<void>;
 }
 
+/** Where a payauth instance keeps its context: a symbol nobody outside this package can name. */
+const CONTEXT = Symbol('payauth.context');
+
 /**
- * Wraps a guard into a check that never throws: two `Host` headers are refused first, an error the guard did not
- * handle (an unreachable store) gives its budget reservation back and answers 503/500 in the mechanism's shape, and
- * with an injected clock every refusal carries the server's `Date`. Synchronous when the guard answered at once.
+ * The context behind a payauth instance (store, shared state, resolver, issuer…), for this package's adapters and the
+ * repository's tests: not exported from `@payauth/server`, so not public.
+ *
+ * @internal
  */
-function createCheck(
+export function contextOf(payauth: Payauth): AuthContext {
+  const context = (payauth as Payauth & { readonly [CONTEXT]?: AuthContext })[CONTEXT];
+  if (context === undefined) throw new TypeError('not a payauth instance made by createPayauth');
+  return context;
+}
+
+/**
+ * What the admin API and the metrics see of an instance (an interface of its own: no import cycle).
+ *
+ * @internal
+ */
+export function adminHostOf(payauth: Payauth): AdminHost {
+  return adminHostFrom(contextOf(payauth), payauth.credentials, payauth.scenarios);
+}
+
+function adminHostFrom(
   context: AuthContext,
-  mechanism: Mechanism,
-  guard: Guard,
-): (request: AuthRequest) => GuardResult | Promise<GuardResult> {
-  const surface = GUARD_SURFACE[mechanism];
-  const fail = (request: AuthRequest, error: unknown): GuardResult => {
-    releaseReservation(context, request);
-    const failure = renderFailure(error, surface, request.requestId);
-    context.log(failure.log);
-    return { ok: false, response: withClock(context, failure.response) };
-  };
-  const settle = (result: GuardResult): GuardResult =>
-    result.ok ? result : { ok: false, response: withClock(context, result.response) };
-  return function check(request) {
-    const ambiguous = refuseAmbiguous(context, request, surface);
-    if (ambiguous !== undefined) return { ok: false, response: withClock(context, ambiguous) };
-    let result: GuardResult | Promise<GuardResult>;
-    try {
-      result = guard(request);
-    } catch (error) {
-      return fail(request, error);
+  credentials: PayauthCredentials,
+  scenarios: ScenarioEngine | undefined,
+): AdminHost {
+  return { ...context, credentials, scenarios, onRejection: (listener) => context.rejections.add(listener) };
+}
+
+/**
+ * What `createPayauth` opened, closed in the reverse order: by `close()`, or at once when a later step throws, so a
+ * failed start leaks no connection, file or timer (better-auth's `context/init.ts` builds its context the same way).
+ */
+class Opened {
+  readonly #closers: Array<() => unknown> = [];
+  /** Registers how to close what was just opened. */
+  add(close: () => unknown): void {
+    this.#closers.push(close);
+  }
+  /** Closes everything registered, newest first; every closer runs even if one throws (the first error is thrown). */
+  async close(): Promise<void> {
+    let failure: unknown;
+    for (const close of this.#closers.splice(0).reverse()) {
+      try {
+        await close();
+      } catch (error) {
+        failure ??= error;
+      }
     }
-    return result instanceof Promise
-      ? result.then(settle, (error: unknown) => fail(request, error))
-      : settle(result);
-  };
+    if (failure !== undefined) throw failure;
+  }
+}
+
+/** Step 1's result: where credentials and shared counters live. */
+interface Storage {
+  readonly store: PayauthStore;
+  readonly envelope: Envelope;
+  readonly state: SharedState;
+  /** Where the demo's files go by default. */
+  readonly directory: string;
+  readonly location: string;
+}
+
+/** Step 2's result: the context guards and endpoints run on, and what the instance exposes beside it. */
+interface Built {
+  readonly context: AuthContext;
+  readonly credentials: PayauthCredentials;
+  readonly demo: DemoCredentials | undefined;
+  readonly location: string;
+  readonly scenarios: ScenarioEngine | undefined;
 }
 
 /**
  * Builds payauth once — configuration with its defaults, store, shared state, keys, clock, audit trail — for an
- * adapter to serve (`@payauth/server/express`, `/hono`, `/fastify`, `/fetch`) and for `payauth serve`.
+ * adapter to serve (`@payauth/server/express`, `/hono`, `/fastify`, `/fetch`) and for `payauth serve`. Three steps
+ * (docs/architecture.md): open the storage, build the context, attach the optional parts; a step that throws closes
+ * what the earlier ones opened.
  *
  * @example
  * ```ts
@@ -205,68 +166,88 @@ function createCheck(
  * ```
  */
 export async function createPayauth(options: PayauthOptions): Promise<Payauth> {
+  checkOptions(options);
+  const opened = new Opened();
+  try {
+    // With scenarios on, every step reads the sandbox clock, which `clock-skew` moves for one request.
+    const clock =
+      (options.scenarios ?? options.demo ?? false)
+        ? await createScenarioClock(options.now ?? Date.now)
+        : undefined;
+    const clocked = clock === undefined ? options : { ...options, now: clock.now };
+    const storage = await openStorage(clocked, opened);
+    const built = await buildContext(clocked, storage, opened, clock);
+    return await attachParts(clocked, built, opened);
+  } catch (error) {
+    await opened.close().catch(() => {});
+    throw error;
+  }
+}
+
+function checkOptions(options: PayauthOptions): void {
   if (options === null || typeof options !== 'object') throw new InvalidOptionError('options', 'an object');
   if (typeof options.store !== 'string' && (typeof options.store !== 'object' || options.store === null)) {
     throw new InvalidOptionError('store', "a SQLite path, ':memory:', a postgres:// URL or a store object");
   }
-  const issuerUrl = options.issuer ?? 'http://127.0.0.1:8080';
-  if (!/^https?:\/\/[^\s/]+/.test(issuerUrl)) throw new InvalidOptionError('issuer', 'an http(s) URL');
-  // With scenarios on, every part reads the sandbox clock, which `clock-skew` moves for one request.
-  const clock =
-    (options.scenarios ?? options.demo ?? false)
-      ? await createScenarioClock(options.now ?? Date.now)
-      : undefined;
-  const now = clock?.now ?? options.now ?? Date.now;
-  const opened =
-    typeof options.store === 'string'
-      ? await openStore(
-          options.store,
-          options.masterKey === undefined ? {} : { masterKey: options.masterKey },
-        )
+  if (!/^https?:\/\/[^\s/]+/.test(options.issuer ?? 'http://127.0.0.1:8080')) {
+    throw new InvalidOptionError('issuer', 'an http(s) URL');
+  }
+}
+
+/** Step 1: the credential store and the shared state (each closed by `close()` only when payauth opened it). */
+async function openStorage(
+  options: PayauthOptions,
+  opened: Opened,
+): Promise<Omit<Storage, 'state'> & Storage> {
+  const given = options.store;
+  const base =
+    typeof given === 'string'
+      ? await openStore(given, options.masterKey === undefined ? {} : { masterKey: options.masterKey })
       : {
-          store: options.store,
-          envelope:
-            options.envelope ??
-            new Envelope(
-              options.masterKey === undefined
-                ? parseMasterKey(process.env.PAYAUTH_MASTER_KEY ?? missingMasterKey())
-                : Buffer.isBuffer(options.masterKey)
-                  ? options.masterKey
-                  : parseMasterKey(options.masterKey),
-            ),
+          store: given,
+          envelope: options.envelope ?? givenStoreEnvelope(options),
           directory: process.cwd(),
           location: 'custom store',
         };
-  const { store, envelope } = opened;
-  const { state, owned: ownsState } = await openConfiguredState({ ...options, now });
-  const service = new CredentialService({ store, envelope, now });
-  const config: AuthConfig = resolveConfig(issuerUrl, {
+  if (typeof given === 'string') opened.add(() => base.store.close());
+  const { state, owned } = await openConfiguredState(options);
+  if (owned) opened.add(() => state.close());
+  return { ...base, state };
+}
+
+/** The envelope of a store object: the given master key, else `PAYAUTH_MASTER_KEY`. */
+function givenStoreEnvelope(options: PayauthOptions): Envelope {
+  const { masterKey } = options;
+  if (Buffer.isBuffer(masterKey)) return new Envelope(masterKey);
+  return new Envelope(parseMasterKey(masterKey ?? process.env.PAYAUTH_MASTER_KEY ?? missingMasterKey()));
+}
+
+/**
+ * Step 2: configuration, demo seed, credential cache, token issuer, audit trail and (with a scenario clock) the
+ * rehearsal scenarios, as one context.
+ */
+async function buildContext(
+  options: PayauthOptions,
+  storage: Storage,
+  opened: Opened,
+  clock: ScenarioClock | undefined,
+): Promise<Built> {
+  const { store, envelope, state } = storage;
+  const now = options.now ?? Date.now;
+  const config = resolveConfig(options.issuer ?? 'http://127.0.0.1:8080', {
     ...options.config,
     hints: options.hints ?? options.config?.hints ?? options.demo ?? false,
   });
+  const service = new CredentialService({ store, envelope, now });
   const demo = options.demo
     ? await seedDemo({
         service,
         store,
-        directory: options.demoDirectory ?? opened.directory,
+        directory: options.demoDirectory ?? storage.directory,
         issuer: config.issuer,
       })
     : undefined;
-  const resolver = new CredentialResolver({
-    store,
-    envelope,
-    state,
-    now,
-    ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
-  });
-  await resolver.start();
-  // A store that can push change notices (PostgreSQL LISTEN/NOTIFY) clears the cache at once; polling stays as backstop.
-  const listening = store as PayauthStore & {
-    listen?: (onChange: (id: string) => void) => Promise<() => Promise<void>>;
-  };
-  const stopListening = listening.listen
-    ? await listening.listen(() => resolver.clear()).catch(() => undefined)
-    : undefined;
+  const resolver = await startResolver(options, storage, opened);
   const issuer = await TokenIssuer.open({
     store,
     envelope,
@@ -274,16 +255,18 @@ export async function createPayauth(options: PayauthOptions): Promise<Payauth> {
     now,
     ...(options.tokenAlgorithm === undefined ? {} : { algorithm: options.tokenAlgorithm }),
   });
+  opened.add(() => issuer.stop());
   issuer.watch(options.keyReloadIntervalMs);
-  const scenarios = clock && new ScenarioEngine({ clock, issuer, store });
-  const logger = options.logger ?? false;
+  const log = logOf(options.logger);
   const audit = new AuditRecorder({
     store,
-    log: logger === false ? () => {} : (entry) => logger.info(entry),
+    log,
     ...(options.auditSuccesses ? { successes: options.auditSuccesses } : {}),
   });
-  const rejections = new RejectionListeners();
+  opened.add(() => audit.close());
   const fingerprint = createIdFingerprint(envelope.deriveKey('public-id-fingerprint'));
+  const budget = new FailureBudget({ state, now, fingerprint, ...options.failureBudget });
+  const rejections = new RejectionListeners();
   const context: AuthContext = {
     config,
     store,
@@ -291,58 +274,80 @@ export async function createPayauth(options: PayauthOptions): Promise<Payauth> {
     resolver,
     issuer,
     audit,
-    budget: new FailureBudget({ state, now, fingerprint, ...options.failureBudget }),
+    budget,
     envelope,
     now,
-    log: logger === false ? () => {} : (entry) => logger.info(entry),
+    log,
     rejections,
     fingerprint,
   };
-  const tracing = await openTracing(options.tracing ?? true, rejections);
-  const guards: Readonly<Record<Mechanism, Guard>> = tracing.guards(createGuards(context));
-  const checks = Object.fromEntries(
-    mechanisms.map((mechanism) => [
-      mechanism,
-      createCheck(
-        context,
-        mechanism,
-        scenarios?.wrapGuard(mechanism, guards[mechanism]) ?? guards[mechanism],
-      ),
-    ]),
-  ) as Record<Mechanism, ReturnType<typeof createCheck>>;
-  const sandbox = options.sandbox ?? options.demo ?? false;
-  const metricsOption = options.metrics ?? sandbox;
-  // prom-client loads only when metrics are on.
-  const metrics =
-    metricsOption === false
-      ? undefined
-      : (await import('./metrics/metrics.ts')).createMetrics(
-          { resolver, state, onRejection: (listener) => rejections.add(listener) },
-          metricsOption === true ? {} : metricsOption,
-        );
-  // Every route is counted by the metrics wrapper (when on), those added later too.
-  const instrument = (list: readonly Route[]): Route[] =>
-    metrics === undefined ? [...list] : list.map((route) => metrics.instrument(route));
-  const rehearse = (list: readonly Route[]): Route[] =>
-    list.map((route) => scenarios?.wrapRoute(route) ?? route);
-  const routes: Route[] = instrument(tracing.routes(rehearse(createEndpointRoutes(context))));
-  if (sandbox) routes.push(...instrument(rehearse(createSandboxRoutes(context, guards))));
-  let closed = false;
+  const scenarios = clock && new ScenarioEngine({ clock, issuer, store });
+  if (scenarios !== undefined) opened.add(() => scenarios.close());
+  const credentials = createCredentialsFacade(service);
+  return { context, credentials, demo, location: storage.location, scenarios };
+}
+
+/** The credential cache, polling the store, and cleared at once by a store that pushes change notices. */
+async function startResolver(
+  options: PayauthOptions,
+  storage: Storage,
+  opened: Opened,
+): Promise<CredentialResolver> {
+  const { store, envelope, state } = storage;
+  const resolver = new CredentialResolver({
+    store,
+    envelope,
+    state,
+    now: options.now ?? Date.now,
+    ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
+  });
+  await resolver.start();
+  opened.add(() => resolver.stop());
+  const stopListening = await store.listen?.(() => resolver.clear()).catch(() => undefined);
+  if (stopListening !== undefined) opened.add(stopListening);
+  return resolver;
+}
+
+/** The one adapter from the `logger` option to the context's `log`. */
+function logOf(logger: PayauthLogger | false | undefined): (entry: Record<string, unknown>) => void {
+  return logger ? (entry) => logger.info(entry) : () => {};
+}
+
+/**
+ * Step 3: the guards and routes, then each optional part of {@link PAYAUTH_PARTS} in turn (sandbox, admin API and
+ * dashboard, metrics, OpenAPI), then the instance. A part adds routes, wraps routes or guards, and registers what
+ * to close.
+ */
+async function attachParts(options: PayauthOptions, built: Built, opened: Opened): Promise<Payauth> {
+  const { context } = built;
   const closing = new AbortController();
-  const payauth: Payauth = {
-    ...context,
-    credentials: createCredentialsFacade(service),
-    routes,
-    demo,
-    location: opened.location,
-    metrics,
-    scenarios,
-    endStreams() {
-      closing.abort();
+  opened.add(() => closing.abort());
+  const setup = createPartSetup(options, built, closing.signal, opened);
+  setup.addRoutes(createEndpointRoutes(context));
+  for (const part of PAYAUTH_PARTS) await part(setup);
+  // Scenarios meet a guarded request here, at the check; the sandbox's resources meet them as routes (parts.ts).
+  const checked = (mechanism: Mechanism) =>
+    built.scenarios?.wrapGuard(mechanism, setup.guards[mechanism]) ?? setup.guards[mechanism];
+  const checks = Object.fromEntries(
+    mechanisms.map((mechanism) => [mechanism, createCheck(context, mechanism, checked(mechanism))]),
+  ) as Record<Mechanism, Check>;
+  let closed = false;
+  const payauth: Payauth & { readonly [CONTEXT]: AuthContext } = {
+    [CONTEXT]: context,
+    credentials: built.credentials,
+    routes: setup.routes,
+    demo: built.demo,
+    location: built.location,
+    audit: context.audit,
+    budget: {
+      get skipped() {
+        return context.budget.skipped;
+      },
     },
-    addRoutes(extra) {
-      routes.push(...instrument(extra));
-    },
+    metrics: setup.metrics,
+    scenarios: built.scenarios,
+    addRoutes: (routes) => setup.addRoutes(routes),
+    endStreams: () => closing.abort(),
     async authenticate(mechanism, request) {
       assertMechanism(mechanism);
       return checks[mechanism](request);
@@ -351,41 +356,47 @@ export async function createPayauth(options: PayauthOptions): Promise<Payauth> {
       assertMechanism(mechanism);
       return checks[mechanism];
     },
-    onRejection(listener) {
-      return rejections.add(listener);
-    },
+    onRejection: (listener) => context.rejections.add(listener),
     async close() {
       if (closed) return;
       closed = true;
-      closing.abort();
-      scenarios?.close();
-      metrics?.close();
-      resolver.stop();
-      issuer.stop();
-      await stopListening?.();
-      await audit.close();
-      if (ownsState) await state.close();
-      if (typeof options.store === 'string') await store.close();
+      await opened.close();
     },
   };
-  if (options.admin !== undefined) {
-    payauth.addRoutes(createAdminRoutes(payauth, { ...options.admin, signal: closing.signal }));
-  }
-  // The dashboard (docs/dashboard.md) is the admin API's browser client: served with it, useless without it.
-  if (options.admin !== undefined) payauth.addRoutes(createDashboardRoutes());
-  if (metrics !== undefined) payauth.addRoutes([metrics.route]);
-  if (options.openapi ?? (sandbox || options.admin !== undefined)) {
-    payauth.addRoutes([
-      createOpenApiRoute({
-        issuer: config.issuer,
-        admin: options.admin !== undefined,
-        metrics: metrics !== undefined,
-        sandbox,
-        scenarios: scenarios !== undefined,
-      }),
-    ]);
-  }
   return payauth;
+}
+
+/** What the parts work on: the routes served (every wrapper applied to those added later too) and the guards. */
+function createPartSetup(
+  options: PayauthOptions,
+  built: Built,
+  signal: AbortSignal,
+  opened: Opened,
+): PartSetup {
+  const { context } = built;
+  const routes: Route[] = [];
+  const wrappers: Array<(route: Route) => Route> = [];
+  const wrap = (route: Route) => wrappers.reduce((wrapped, wrapper) => wrapper(wrapped), route);
+  const guards = { ...createGuards(context) };
+  return {
+    options,
+    context,
+    host: adminHostFrom(context, built.credentials, built.scenarios),
+    scenarios: built.scenarios,
+    guards,
+    routes,
+    signal,
+    metrics: undefined,
+    addRoutes: (added) => routes.push(...added.map(wrap)),
+    wrapRoutes(wrapper) {
+      wrappers.push(wrapper);
+      routes.splice(0, routes.length, ...routes.map(wrapper));
+    },
+    wrapGuards(wrapper) {
+      for (const mechanism of mechanisms) guards[mechanism] = wrapper(mechanism, guards[mechanism]);
+    },
+    onClose: (close) => opened.add(close),
+  };
 }
 
 function missingMasterKey(): never {

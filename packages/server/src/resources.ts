@@ -1,5 +1,5 @@
 import type { AuthContext } from './context.ts';
-import { jsonResponse } from './http/headers.ts';
+import { jsonResponse } from './http/response.ts';
 import type { AuthRequest, NeutralResponse, Principal } from './http/types.ts';
 
 /** The sandbox's protected resources: each returns the authenticated partner's own data. */

@@ -5,8 +5,8 @@ import type { Logger } from 'pino';
 import { payauthPlugin } from './adapters/fastify.ts';
 import { createHealthRoutes } from './health/probes.ts';
 import { renderNotFound } from './http/failure.ts';
-import { createRequestId } from './http/headers.ts';
-import { createPayauth, type Payauth, type PayauthOptions } from './payauth.ts';
+import { createRequestId } from './http/request-id.ts';
+import { contextOf, createPayauth, type Payauth, type PayauthOptions } from './payauth.ts';
 
 /** Options of {@link createPayauthServer}: those of `createPayauth`, and the HTTP server's. */
 export interface PayauthServerOptions extends Omit<PayauthOptions, 'logger'> {
@@ -36,7 +36,7 @@ export interface PayauthServerOptions extends Omit<PayauthOptions, 'logger'> {
 export const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
 
 /** Default limits of slow clients (docs/server.md, "Slow clients"). */
-export const DEFAULT_TIMEOUTS = { requestMs: 10_000, headersMs: 10_000, keepAliveMs: 5_000 } as const;
+const DEFAULT_TIMEOUTS = { requestMs: 10_000, headersMs: 10_000, keepAliveMs: 5_000 } as const;
 
 /** A running payauth server: `payauth serve` as a library. */
 export interface PayauthServer {
@@ -131,7 +131,7 @@ export async function createPayauthServer(options: PayauthServerOptions): Promis
   if (!Number.isSafeInteger(drainMs) || drainMs < 0)
     throw new InvalidOptionError('drainTimeoutMs', 'milliseconds');
   // The probes of a deployment: /health/live and /health/ready (docs/deployment.md).
-  payauth.addRoutes(createHealthRoutes(payauth));
+  payauth.addRoutes(createHealthRoutes(contextOf(payauth)));
   // While draining, an answer ends its connection: a keep-alive connection would otherwise stay open, idle, until
   // its keep-alive timeout, holding the drain (and the audit flush) back by up to 5 s.
   let draining = false;

@@ -10,7 +10,7 @@ import {
   presets,
   privateKeyJwt,
 } from '@payauth/client';
-import { type KidFormat, mechanisms } from '@payauth/core';
+import { type KidFormat, mechanismOfPreset, mechanisms, type Preset } from '@payauth/core';
 import { type Command, Option } from 'commander';
 import { UsageError } from '../output.ts';
 import { addKeyOptions, type KeyOptions, loadKeyOptions } from './key-options.ts';
@@ -156,15 +156,17 @@ export function buildClientOptions(authName: string | undefined, raw: AuthOption
     apiSecret: need(options.apiSecret, '--api-secret', 'PAYAUTH_API_SECRET'),
     ...(options.tokenEndpoint ? { tokenEndpoint: options.tokenEndpoint } : {}),
   });
-  switch (auth) {
-    case 'api-money':
-      return presets['api-money']({ ...hmacOptions(), ...preset });
-    case 'fondy':
-      return presets.fondy({ ...appTokenOptions(), ...preset });
-    case 'emoney':
-      return presets.emoney({ ...pkj(), ...preset });
-    case 'wakapay':
-      return presets.wakapay({ ...apiKeyOptions(), ...preset });
+  // A preset's credential options are its mechanism's (the mechanism table maps one to the other).
+  const optionsOf = {
+    hmac: hmacOptions,
+    'app-token': appTokenOptions,
+    'private-key-jwt': pkj,
+    'api-key': apiKeyOptions,
+  } as const;
+  if (Object.hasOwn(presets, auth)) {
+    const name = auth as Preset;
+    const build = presets[name] as (options: object) => ClientOptions;
+    return build({ ...optionsOf[mechanismOfPreset(name)](), ...preset });
   }
   const baseUrl = need(options.baseUrl, '--base-url', 'PAYAUTH_BASE_URL');
   let strategy: AuthStrategy;

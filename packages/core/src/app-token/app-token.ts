@@ -29,7 +29,7 @@ export interface AppTokenSignInput {
  * ```
  */
 export function signAppToken(input: AppTokenSignInput): string {
-  // On Node, crypto.hash() is the one-shot path: ~1.9x createHash() for short inputs on Node 24 (FACTS.md).
+  // On Node, crypto.hash() is the one-shot path: ~1.9× createHash() for short inputs on Node 24.
   return platform.digest('sha512', `${input.secretKey}|${input.applicationId}|${input.date}`, 'hex');
 }
 

@@ -3,10 +3,11 @@ import { type NextFunction, type Request, type RequestHandler, type Response, Ro
 import { assertMechanism } from '../guards/authenticate.ts';
 import { runRoute } from '../http/dispatch.ts';
 import { GuardRequest } from '../http/guard-request.ts';
-import { createRequestId, headersFromRaw } from '../http/headers.ts';
+import { headersFromRaw } from '../http/headers.ts';
 import { splitTarget } from '../http/query.ts';
+import { createRequestId } from '../http/request-id.ts';
 import type { AuthRequest, GuardResult, Principal, Route } from '../http/types.ts';
-import type { Payauth } from '../payauth.ts';
+import { contextOf, type Payauth } from '../payauth.ts';
 import { readNodeBody, writeNodeResponse } from './node.ts';
 
 declare global {
@@ -59,7 +60,7 @@ export function payauthRouter(payauth: Payauth): Router {
       // The request is described before its body is read: a body cut short can take the socket (and `req.ip`) away.
       const described = toAuthRequest(request);
       const read: object = route.readsBody ? await readNodeBody(request) : {};
-      await writeNodeResponse(response, await runRoute(payauth, route, { ...described, ...read }));
+      await writeNodeResponse(response, await runRoute(contextOf(payauth), route, { ...described, ...read }));
     };
     register(router, route, handle);
   }

@@ -20,7 +20,7 @@ import {
   type Principal,
   type Route,
 } from '../http/types.ts';
-import type { Payauth } from '../payauth.ts';
+import { contextOf, type Payauth } from '../payauth.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -102,11 +102,11 @@ export const payauthPlugin: FastifyPluginAsync<PayauthPluginOptions> = fastifyPl
               ? 'unreadable'
               : undefined;
         const request_ = routeRequest(request, { bodyProblem });
-        if (bodyProblem) return send(reply, await runRoute(instance, route, request_));
+        if (bodyProblem) return send(reply, await runRoute(contextOf(instance), route, request_));
         // Any other error is answered by the neutral failure rendering (503 for an unreachable store, else 500).
         return send(
           reply,
-          await runRoute(instance, { ...route, handle: () => Promise.reject(error) }, request_),
+          await runRoute(contextOf(instance), { ...route, handle: () => Promise.reject(error) }, request_),
         );
       });
       for (const route of instance.routes) {
@@ -120,7 +120,7 @@ export const payauthPlugin: FastifyPluginAsync<PayauthPluginOptions> = fastifyPl
           // handler above, as a throw from an async handler would.
           handler: (request, reply) => {
             const body = typeof request.body === 'string' ? request.body : route.readsBody ? '' : undefined;
-            runRoute(instance, route, routeRequest(request, { body })).then(
+            runRoute(contextOf(instance), route, routeRequest(request, { body })).then(
               (response) => {
                 send(reply, response);
               },

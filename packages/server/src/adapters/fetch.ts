@@ -2,10 +2,10 @@ import type { Mechanism } from '@payauth/core';
 import { platformAddress } from '#address/request';
 import { matchRoute, runRoute } from '../http/dispatch.ts';
 import { GuardRequest } from '../http/guard-request.ts';
-import { createRequestId } from '../http/headers.ts';
 import { queryFromSearch, targetOf } from '../http/query.ts';
+import { createRequestId } from '../http/request-id.ts';
 import type { AuthRequest, Principal } from '../http/types.ts';
-import type { Payauth } from '../payauth.ts';
+import { contextOf, type Payauth } from '../payauth.ts';
 import { type AddressOption, resolveAddress } from './address/option.ts';
 import { headersFromFetch, readFetchBody, toFetchResponse } from './fetch-body.ts';
 
@@ -62,7 +62,7 @@ export function payauthHandler(
       params: match.params,
     };
     const read = match.route.readsBody ? await readFetchBody(request) : undefined;
-    const answer = await runRoute(payauth, match.route, { ...base, ...read });
+    const answer = await runRoute(contextOf(payauth), match.route, { ...base, ...read });
     // HEAD: the GET route's status and headers, no body (what the frameworks' adapters answer).
     return request.method === 'HEAD'
       ? new Response(null, { status: answer.status, headers: answer.headers })

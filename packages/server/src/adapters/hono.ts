@@ -5,10 +5,11 @@ import { connectionAddress } from '#address/context';
 import { assertMechanism } from '../guards/authenticate.ts';
 import { runRoute } from '../http/dispatch.ts';
 import { GuardRequest } from '../http/guard-request.ts';
-import { createRequestId, headersFromRaw } from '../http/headers.ts';
+import { headersFromRaw } from '../http/headers.ts';
 import { queryFromSearch, targetOf } from '../http/query.ts';
+import { createRequestId } from '../http/request-id.ts';
 import type { AuthRequest, GuardResult, Principal } from '../http/types.ts';
-import type { Payauth } from '../payauth.ts';
+import { contextOf, type Payauth } from '../payauth.ts';
 import { incomingOf } from './address/incoming.ts';
 import { type AddressOption, resolveAddress } from './address/option.ts';
 import { headersFromFetch, readFetchBody, toFetchResponse } from './fetch-body.ts';
@@ -68,7 +69,9 @@ export function payauthRoutes(payauth: Payauth, options: HonoAdapterOptions = {}
   for (const route of payauth.routes) {
     app.on(route.method, route.path, async (c) => {
       const read = route.readsBody ? await readFetchBody(c.req.raw) : {};
-      return toFetchResponse(await runRoute(payauth, route, { ...toAuthRequest(c, options), ...read }));
+      return toFetchResponse(
+        await runRoute(contextOf(payauth), route, { ...toAuthRequest(c, options), ...read }),
+      );
     });
   }
   return app;

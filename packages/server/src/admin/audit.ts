@@ -25,7 +25,7 @@ const SCAN_LIMIT = 100_000;
 const AUDIT_MECHANISMS = new Set<string>([...mechanisms, 'bearer', 'admin']);
 
 /** Parses a time parameter: milliseconds since the epoch or an ISO date. */
-export function parseTime(value: string | undefined): number | undefined | 'invalid' {
+function parseTime(value: string | undefined): number | undefined | 'invalid' {
   if (value === undefined) return undefined;
   if (/^\d{1,16}$/.test(value)) return Number(value);
   const time = Date.parse(value);
@@ -57,7 +57,7 @@ function toAdminEvent(event: StoredAuditEvent): AdminAuditEvent {
  *
  * @example
  * ```ts
- * const [query, stats] = createAuditRoutes(payauth)
+ * const [query, stats] = createAuditRoutes(host)
  * ```
  */
 export function createAuditRoutes(host: AdminHost): Route[] {

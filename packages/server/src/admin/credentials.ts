@@ -61,7 +61,7 @@ function refuseOption(error: unknown): NeutralResponse {
  *
  * @example
  * ```ts
- * payauth.addRoutes(createCredentialRoutes(payauth).map(guard))
+ * payauth.addRoutes(createCredentialRoutes(host).map(guard))
  * ```
  */
 export function createCredentialRoutes(host: AdminHost): Route[] {

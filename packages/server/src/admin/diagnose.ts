@@ -1,5 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import {
+  assertionAudiences,
   computeThumbprints,
   type Diagnosis,
   type DiagnosisCode,
@@ -16,20 +17,13 @@ import {
   RejectionError,
 } from '@payauth/core';
 import { isLive, type ResolvedCredential } from '../credentials/resolver.ts';
-import { TOKEN_PATH } from '../endpoints/private-key-jwt.ts';
 import type { AuthRequest, NeutralResponse, Route } from '../http/types.ts';
 import type { AdminHost } from './host.ts';
 import { readJsonObject } from './request.ts';
 import { adminError, adminJson } from './responses.ts';
 
 /** What the playground can diagnose. */
-export const diagnoseKinds = [
-  'hmac-header',
-  'assertion',
-  'token-request',
-  'app-token-body',
-  'token',
-] as const;
+const diagnoseKinds = ['hmac-header', 'assertion', 'token-request', 'app-token-body', 'token'] as const;
 
 /** One of {@link diagnoseKinds}. */
 export type DiagnoseKind = (typeof diagnoseKinds)[number];
@@ -99,7 +93,7 @@ function subjectOf(assertion: string): { sub?: string; kid?: unknown } {
  *
  * @example
  * ```ts
- * const diagnosis = await diagnoseForAdmin(payauth, 'hmac-header', header, undefined, 'fr')
+ * const diagnosis = await diagnoseForAdmin(host, 'hmac-header', header, undefined, 'fr')
  * ```
  */
 export async function diagnoseForAdmin(
@@ -110,7 +104,7 @@ export async function diagnoseForAdmin(
   language: Language,
 ): Promise<AdminDiagnosis> {
   const now = host.now();
-  const audiences = [`${host.config.issuer}${TOKEN_PATH}`, host.config.issuer];
+  const audiences = assertionAudiences(host.config.issuer);
   const algorithms = host.config.privateKeyJwt.algorithms as Parameters<
     typeof diagnoseAssertion
   >[0]['algorithms'];
@@ -211,7 +205,7 @@ export async function diagnoseForAdmin(
  *
  * @example
  * ```ts
- * payauth.addRoutes([createDiagnoseRoute(payauth)])
+ * payauth.addRoutes([createDiagnoseRoute(host)])
  * ```
  */
 export function createDiagnoseRoute(host: AdminHost): Route {

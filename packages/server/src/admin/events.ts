@@ -65,7 +65,7 @@ export function toRejectionMessage(event: RejectionEvent): RejectionMessage {
  * An async iterator of SSE text fed by pushes: bounded (oldest dropped first), with heartbeats, and closed at once by
  * `return()` — which an adapter calls when the client goes away — so no listener outlives its connection.
  */
-export class EventChannel implements AsyncIterableIterator<string> {
+class EventChannel implements AsyncIterableIterator<string> {
   readonly #queue: string[] = [];
   readonly #maxQueued: number;
   readonly #timer: NodeJS.Timeout;
@@ -131,7 +131,7 @@ export class EventChannel implements AsyncIterableIterator<string> {
  *
  * @example
  * ```ts
- * payauth.addRoutes([createEventsRoute(payauth)])
+ * payauth.addRoutes([createEventsRoute(host)])
  * ```
  */
 export function createEventsRoute(host: AdminHost, options: EventsOptions = {}): Route {

@@ -31,7 +31,7 @@ async function listKeys(host: AdminHost): Promise<AdminSigningKey[]> {
  *
  * @example
  * ```ts
- * const [list, rotate] = createKeyRoutes(payauth)
+ * const [list, rotate] = createKeyRoutes(host)
  * ```
  */
 export function createKeyRoutes(host: AdminHost): Route[] {

@@ -11,7 +11,7 @@ const STATUS: Record<AdminErrorCode, number> = {
 };
 
 /** Headers of every admin answer: JSON, never cached, never sniffed. */
-export const ADMIN_HEADERS: Readonly<Record<string, string>> = {
+const ADMIN_HEADERS: Readonly<Record<string, string>> = {
   'content-type': 'application/json; charset=utf-8',
   'cache-control': 'no-store',
   'x-content-type-options': 'nosniff',

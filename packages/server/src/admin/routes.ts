@@ -20,7 +20,8 @@ export interface AdminOptions extends Omit<AdminAccessOptions, 'issuer'>, Events
  *
  * @example
  * ```ts
- * payauth.addRoutes(createAdminRoutes(payauth, { token: process.env.PAYAUTH_ADMIN_TOKEN }))
+ * // createPayauth({ store, admin: { token } }) mounts these; another host provides an AdminHost of its own
+ * const routes = createAdminRoutes(host, { token: process.env.PAYAUTH_ADMIN_TOKEN })
  * ```
  */
 export function createAdminRoutes(host: AdminHost, options: AdminOptions): Route[] {

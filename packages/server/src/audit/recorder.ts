@@ -23,7 +23,7 @@ type CountedRow = { -readonly [K in keyof AuditEvent]: AuditEvent[K] } & { count
  *
  * A batch the database refuses (not a connection failure: a constraint, an encoding — PostgreSQL refuses NUL in
  * text) is retried row by row: the rows it takes are written, a row it refuses is set aside and counted in
- * `rejectedRows` (logged once), and later batches are not blocked by it (issue 12).
+ * `rejectedRows` (logged once), and later batches are not blocked by it (docs/server.md, "Audit trail").
  *
  * @example
  * ```ts

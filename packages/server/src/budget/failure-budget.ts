@@ -10,13 +10,13 @@ export interface BudgetLimit {
 }
 
 /** Defaults: generous enough for a test suite's negative cases, tight enough to stop a guessing loop. */
-export const DEFAULT_FAILURE_BUDGET = {
+const DEFAULT_FAILURE_BUDGET = {
   perCredential: { limit: 100, windowMs: 60_000 },
   perAddress: { limit: 1000, windowMs: 60_000 },
 } as const;
 
 /** How long an address that authenticated as an id keeps its own budget for that id (docs/server.md). */
-export const TRUSTED_ADDRESS_MS = 24 * 3600_000;
+const TRUSTED_ADDRESS_MS = 24 * 3600_000;
 
 /** What a granted reservation counted, handed back on success. */
 export interface BudgetTicket {
@@ -56,7 +56,8 @@ export type BudgetDecision = { readonly retryAfter: number } | { readonly ticket
  * - per client address (`perAddress`);
  * - per id and address (`perCredential`): an address's own guesses at one id;
  * - per id for strangers (`perCredential`): every address that has not authenticated as this id in the last 24 h
- *   shares it. An address that has is exempt, so an attacker elsewhere cannot lock the owner out (issue 12).
+ *   shares it. An address that has is exempt, so an attacker elsewhere cannot lock the owner out (docs/server.md,
+ *   "What an attacker can and cannot do to a partner").
  *
  * {@link reserve} counts the attempt before the verification, atomically with the check (one Lua script on Redis,
  * one synchronous step in memory): of any number of concurrent attempts, at most the limit is verified. A success
@@ -168,18 +169,11 @@ export class FailureBudget {
   }
 
   /**
-   * Checks and counts one attempt before it is verified, in one atomic step. Answers without a promise when the
-   * state can (in-process memory). When the state is unreachable and budgets are `open`, the attempt goes ahead
-   * without a ticket.
+   * Checks and counts one attempt before it is verified, in one atomic step. When the state is unreachable and
+   * budgets are `open`, the attempt goes ahead without a ticket.
    */
-  reserve(address: string, publicId?: string): BudgetDecision | Promise<BudgetDecision> {
+  async reserve(address: string, publicId?: string): Promise<BudgetDecision> {
     const plan = this.#plan(address, publicId);
-    const state = this.#state;
-    if (state.reserveNow) return this.#decide(plan, state.reserveNow(plan.counters));
-    return this.#reserveAsync(plan);
-  }
-
-  async #reserveAsync(plan: Plan): Promise<BudgetDecision> {
     const { counters } = plan;
     try {
       if (this.#state.reserve) return this.#decide(plan, await this.#state.reserve(counters));
@@ -203,9 +197,8 @@ export class FailureBudget {
 
   /** Gives a granted attempt's count back (it succeeded, or ended without a verdict, e.g. a 503). */
   release(ticket: BudgetTicket): void {
-    if (this.#state.releaseNow) this.#state.releaseNow(ticket.counted);
     // Not awaited: the answer goes out at once; a release lost while the state is down only costs budget.
-    else if (this.#state.release) void this.#state.release(ticket.counted).catch(() => {});
+    if (this.#state.release) void this.#state.release(ticket.counted).catch(() => {});
   }
 
   /**

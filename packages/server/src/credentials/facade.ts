@@ -20,7 +20,7 @@ export interface CreateOptions {
   readonly options?: Record<string, string | number | boolean>;
 }
 
-/** Credentials of a payauth instance: create, rotate, revoke, list. A running server sees changes within 5 s. */
+/** Credentials of a payauth instance: create, rotate, revoke, list. A running server sees changes within its poll interval (`pollIntervalMs`, 500 ms by default), at once with PostgreSQL's change notices. */
 export interface PayauthCredentials {
   /** Creates a credential; the result holds its secrets, shown this once. */
   create(mechanism: Mechanism, options?: CreateOptions): Promise<CredentialShape>;

@@ -169,7 +169,7 @@ export class CredentialResolver {
     mechanism: Mechanism,
     publicId: string,
   ): Promise<ResolvedCredential | undefined> | ResolvedCredential | undefined {
-    // One id grammar before any store sees an id (PostgreSQL refuses NUL; issue 12): an invalid id is unknown.
+    // One id grammar before any store sees an id (PostgreSQL refuses NUL): an invalid id is unknown.
     if (!isValidPublicId(publicId)) return undefined;
     const cache = this.#cache[mechanism] as Map<string, ResolvedCredential | null> | undefined;
     if (cache === undefined) return undefined;

@@ -23,7 +23,7 @@ export function randomText(
 }
 
 /** A new record id with a readable prefix. */
-export function newId(prefix: string): string {
+function newId(prefix: string): string {
   return `${prefix}_${randomBytes(12).toString('base64url')}`;
 }
 

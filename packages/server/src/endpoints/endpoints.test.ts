@@ -1,13 +1,15 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
-import { createClientAssertion, signAppToken } from '@payauth/core';
+import { createClientAssertion, mechanismTable, signAppToken } from '@payauth/core';
 import vectors from '@payauth/core/vectors.json' with { type: 'json' };
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runRoute } from '../http/dispatch.ts';
 import type { AuthRequest, NeutralResponse } from '../http/types.ts';
-import { createPayauth, type Payauth } from '../payauth.ts';
+import { contextOf, createPayauth, type Payauth } from '../payauth.ts';
 import { createApiKeyEndpoint } from './api-key.ts';
 import { createAppTokenEndpoint } from './app-token.ts';
-import { createPrivateKeyJwtEndpoint, TOKEN_PATH } from './private-key-jwt.ts';
+import { createPrivateKeyJwtEndpoint } from './private-key-jwt.ts';
+
+const TOKEN_PATH = mechanismTable['private-key-jwt'].tokenPath!;
 
 // The three token endpoints as neutral handlers: an AuthRequest in, the documented answer out, no HTTP.
 
@@ -42,7 +44,7 @@ function post(path: string, contentType: string | undefined, body: string): Auth
 const json = (response: NeutralResponse) => JSON.parse(response.body) as Record<string, unknown>;
 
 describe('api-key: POST /business/auth', () => {
-  const endpoint = () => createApiKeyEndpoint(payauth);
+  const endpoint = () => createApiKeyEndpoint(contextOf(payauth));
 
   it('exchanges the key and secret for a token the issuer verifies, of the api-key mechanism', async () => {
     const { apiKey, apiSecret } = created['api-key'];
@@ -53,7 +55,7 @@ describe('api-key: POST /business/auth', () => {
     const body = json(response);
     expect(Object.keys(body)).toEqual(['accessToken', 'expiresIn']);
     expect(body.expiresIn).toBe(3600);
-    const claims = await payauth.issuer.verify(String(body.accessToken));
+    const claims = await contextOf(payauth).issuer.verify(String(body.accessToken));
     expect(claims.mechanism).toBe('api-key');
     expect(claims.sub).toBe(created['api-key'].id);
   });
@@ -76,14 +78,14 @@ describe('api-key: POST /business/auth', () => {
   it('a body the adapter could not read is answered by the route table as invalid payload', async () => {
     const route = payauth.routes.find((candidate) => candidate.path === '/business/auth')!;
     const { body: _body, ...request } = post('/business/auth', 'application/json', '');
-    const response = await runRoute(payauth, route, { ...request, bodyProblem: 'too-large' });
+    const response = await runRoute(contextOf(payauth), route, { ...request, bodyProblem: 'too-large' });
     expect(response.status).toBe(400);
     expect(response.body).toBe('{"code":0,"error":"invalid payload"}');
   });
 });
 
 describe('app-token: POST /authorizer/token/application/get', () => {
-  const endpoint = () => createAppTokenEndpoint(payauth);
+  const endpoint = () => createAppTokenEndpoint(contextOf(payauth));
   const signed = (overrides: Record<string, unknown> = {}) => {
     const { applicationId, secretKey } = created['app-token'];
     const date = '2020-04-06 11:15:27';
@@ -103,7 +105,7 @@ describe('app-token: POST /authorizer/token/application/get', () => {
     expect(Object.keys(body)).toEqual(['request_id', 'token', 'expires_in']);
     expect(body.request_id).toBe(request.requestId);
     expect(body.expires_in).toBe(3602);
-    expect((await payauth.issuer.verify(String(body.token))).mechanism).toBe('app-token');
+    expect((await contextOf(payauth).issuer.verify(String(body.token))).mechanism).toBe('app-token');
   });
 
   it('a wrong signature and an unknown application get the same 403', async () => {
@@ -133,7 +135,7 @@ describe('app-token: POST /authorizer/token/application/get', () => {
 });
 
 describe('private-key-jwt: POST /connect/token', () => {
-  const endpoint = () => createPrivateKeyJwtEndpoint(payauth);
+  const endpoint = () => createPrivateKeyJwtEndpoint(contextOf(payauth));
   const assertion = (overrides: Partial<Parameters<typeof createClientAssertion>[0]> = {}) => {
     const client = created['private-key-jwt'];
     return createClientAssertion({

@@ -1,4 +1,4 @@
-import { InvalidOptionError, type Mechanism, mechanisms, type Surface } from '@payauth/core';
+import { InvalidOptionError, type Mechanism, mechanisms, mechanismTable, type Surface } from '@payauth/core';
 import type { AuthContext } from '../context.ts';
 import type { AuthRequest, GuardResult } from '../http/types.ts';
 import { createBearerGuard } from './bearer.ts';
@@ -10,14 +10,12 @@ import { createHmacGuard } from './hmac.ts';
  */
 export type Guard = (request: AuthRequest) => GuardResult | Promise<GuardResult>;
 
-/** The documented failure answer of each mechanism's protected resources. */
-export const GUARD_SURFACE: Readonly<Record<Mechanism, Surface>> = {
-  hmac: 'hmac',
-  // Fondy documents one error shape (403 `error_code`/`error_message`/`request_id`); its resources answer in it.
-  'app-token': 'app-token',
-  'private-key-jwt': 'bearer',
-  'api-key': 'api-key',
-};
+/** The documented failure answer of each mechanism's protected resources (the mechanism table's `guardSurface`). */
+export const GUARD_SURFACE: Readonly<Record<Mechanism, Surface>> = Object.freeze(
+  Object.fromEntries(
+    mechanisms.map((mechanism) => [mechanism, mechanismTable[mechanism].guardSurface]),
+  ) as Record<Mechanism, Surface>,
+);
 
 /**
  * Builds the guard of each mechanism once: `hmac` checks the signed `AUTH` header; the three token mechanisms check a
@@ -26,7 +24,7 @@ export const GUARD_SURFACE: Readonly<Record<Mechanism, Surface>> = {
  *
  * @example
  * ```ts
- * const guards = createGuards(payauth); const result = await guards.hmac(request)
+ * const guards = createGuards(context); const result = await guards.hmac(request)
  * ```
  */
 export function createGuards(

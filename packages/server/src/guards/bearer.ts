@@ -11,7 +11,8 @@ import type { AuthContext } from '../context.ts';
 import { acceptedByAnyLive, type ResolvedCredential } from '../credentials/resolver.ts';
 import { singleHeader } from '../http/headers.ts';
 import type { AuthRequest, GuardResult } from '../http/types.ts';
-import { auditSuccess, type RejectionFacts, refused, refuseOverBudget, reject } from '../rejection.ts';
+import { accept, checkAttempt, type RejectionFacts, refuseGuard } from '../rejection.ts';
+import { whenSettled } from '../sync.ts';
 
 /** Options of {@link createBearerGuard}. */
 export interface BearerGuardOptions {
@@ -38,15 +39,17 @@ export function createBearerGuard(
   context: AuthContext,
   options: BearerGuardOptions,
 ): (request: AuthRequest) => GuardResult | Promise<GuardResult> {
-  const apikeyPepper = context.envelope.deriveKey('private-key-jwt-apikey-hash');
-  const baseFacts: RejectionFacts = { surface: options.surface, mechanism: 'bearer' };
-  const verifiedApikeys = new WeakMap<ResolvedCredential, string>();
-  // RFC 9068 §4: the resource server checks that the token was meant for it. One audience per mechanism.
-  const audiences = options.mechanisms.map((mechanism) =>
-    accessTokenAudience(context.config.issuer, mechanism),
-  );
+  const guard: BearerGuard = {
+    context,
+    options,
+    apikeyPepper: context.envelope.deriveKey('private-key-jwt-apikey-hash'),
+    baseFacts: { surface: options.surface, mechanism: 'bearer' },
+    verifiedApikeys: new WeakMap<ResolvedCredential, string>(),
+    // RFC 9068 §4: the resource server checks that the token was meant for it. One audience per mechanism.
+    audiences: options.mechanisms.map((mechanism) => accessTokenAudience(context.config.issuer, mechanism)),
+  };
   // The hot path awaits nothing when the shared state is in-process and the token and credential are cached: no
-  // promise is made between the header and the verdict (docs/architecture.md, "Hot paths avoid promises").
+  // promise is made between the header and the verdict (docs/architecture.md, "Hot paths"; the figure is in ../sync.ts).
   return function bearerGuard(request) {
     const header = singleHeader(request.headers.authorization);
     // Fast path: "Bearer <token>" sliced without a regex over the whole (long) token; the issuer checks the token's
@@ -55,105 +58,127 @@ export function createBearerGuard(
       header !== undefined && header.length > 7 && /^bearer /i.test(header.slice(0, 7))
         ? header.slice(7).trim()
         : undefined;
-    const overBudget = refuseOverBudget(context, request, baseFacts);
-    if (overBudget !== undefined) {
-      return overBudget.then((response) =>
-        response ? { ok: false as const, response } : checkToken(request, header, token),
-      );
-    }
-    return checkToken(request, header, token);
+    const overBudget = checkAttempt(context, request, guard.baseFacts);
+    if (overBudget === undefined) return checkToken(guard, request, header, token);
+    return overBudget.then((response) =>
+      response ? { ok: false as const, response } : checkToken(guard, request, header, token),
+    );
   };
+}
 
-  function checkToken(
-    request: AuthRequest,
-    header: string | undefined,
-    token: string | undefined,
-  ): GuardResult | Promise<GuardResult> {
-    if (token === undefined || token.length === 0 || token.includes(' ')) {
-      const code = header === undefined ? 'ERR_TOKEN_MISSING' : 'ERR_TOKEN_INVALID';
-      const error = new RejectionError(code, 'no Bearer token in Authorization');
-      return refused(reject(context, request, error, baseFacts));
-    }
-    let verified: AccessTokenClaims | Promise<AccessTokenClaims>;
-    try {
-      verified = context.issuer.verify(token);
-    } catch (error) {
-      return refuse(request, error, baseFacts);
-    }
-    return verified instanceof Promise
-      ? verified.then(
-          (claims) => checkClaims(request, claims),
-          (error: unknown) => refuse(request, error, baseFacts),
-        )
-      : checkClaims(request, verified);
+/** What a Bearer guard built once: its options, the apikey pepper, the audiences it accepts, the apikey memo. */
+interface BearerGuard {
+  readonly context: AuthContext;
+  readonly options: BearerGuardOptions;
+  readonly apikeyPepper: ReturnType<AuthContext['envelope']['deriveKey']>;
+  readonly baseFacts: RejectionFacts;
+  readonly verifiedApikeys: WeakMap<ResolvedCredential, string>;
+  readonly audiences: readonly string[];
+}
+
+function checkToken(
+  guard: BearerGuard,
+  request: AuthRequest,
+  header: string | undefined,
+  token: string | undefined,
+): GuardResult | Promise<GuardResult> {
+  if (token === undefined || token.length === 0 || token.includes(' ')) {
+    const code = header === undefined ? 'ERR_TOKEN_MISSING' : 'ERR_TOKEN_INVALID';
+    const error = new RejectionError(code, 'no Bearer token in Authorization');
+    return refuseGuard(guard.context, request, error, guard.baseFacts);
   }
-
-  function checkClaims(request: AuthRequest, claims: AccessTokenClaims): GuardResult | Promise<GuardResult> {
-    try {
-      if (!audiences.includes(claims.aud)) {
-        throw new RejectionError('ERR_TOKEN_INVALID', 'the token was issued for another audience');
-      }
-      if (!options.mechanisms.includes(claims.mechanism)) {
-        throw new RejectionError(
-          'ERR_TOKEN_INVALID',
-          `a ${claims.mechanism} token is not accepted on this route`,
-        );
-      }
-    } catch (error) {
-      return refuse(request, error, baseFacts);
-    }
-    const resolved = context.resolver.resolveById(claims.sub);
-    return resolved instanceof Promise
-      ? resolved.then((credential) => checkCredential(request, claims, credential))
-      : checkCredential(request, claims, resolved);
+  let verified: AccessTokenClaims | Promise<AccessTokenClaims>;
+  try {
+    verified = guard.context.issuer.verify(token);
+  } catch (error) {
+    return refuseVerifierError(guard, request, error, guard.baseFacts);
   }
+  if (!(verified instanceof Promise)) return checkClaims(guard, request, verified);
+  return verified.then(
+    (claims) => checkClaims(guard, request, claims),
+    (error: unknown) => refuseVerifierError(guard, request, error, guard.baseFacts),
+  );
+}
 
-  function checkCredential(
-    request: AuthRequest,
-    claims: AccessTokenClaims,
-    credential: ResolvedCredential | undefined,
-  ): GuardResult | Promise<GuardResult> {
+function checkClaims(
+  guard: BearerGuard,
+  request: AuthRequest,
+  claims: AccessTokenClaims,
+): GuardResult | Promise<GuardResult> {
+  if (!guard.audiences.includes(claims.aud)) {
+    const error = new RejectionError('ERR_TOKEN_INVALID', 'the token was issued for another audience');
+    return refuseGuard(guard.context, request, error, guard.baseFacts);
+  }
+  if (!guard.options.mechanisms.includes(claims.mechanism)) {
+    const reason = `a ${claims.mechanism} token is not accepted on this route`;
+    return refuseGuard(
+      guard.context,
+      request,
+      new RejectionError('ERR_TOKEN_INVALID', reason),
+      guard.baseFacts,
+    );
+  }
+  return whenSettled(guard.context.resolver.resolveById(claims.sub), checkCredential, guard, request, claims);
+}
+
+/** Why the credential behind a valid token does not pass (revoked; eMoney: the apikey header), if it does not. */
+function credentialFailure(
+  guard: BearerGuard,
+  request: AuthRequest,
+  credential: ResolvedCredential | undefined,
+): RejectionError | undefined {
+  if (credential?.record.status !== 'active') {
+    return new RejectionError('ERR_CREDENTIAL_REVOKED', 'the credential behind this token was revoked');
+  }
+  if (!guard.options.requireApikey) return undefined;
+  const apikey = singleHeader(request.headers.apikey);
+  if (apikey === undefined || apikey === '')
+    return new RejectionError('ERR_APIKEY_MISSING', 'no apikey header');
+  // The apikey that last matched this credential's hash is kept with the resolved credential (a WeakMap: any change
+  // to the credential makes a new object, so the memo goes with it) and compared in constant time; only an unknown
+  // value pays for the keyed hash.
+  const remembered = guard.verifiedApikeys.get(credential);
+  if (remembered !== undefined && equalInConstantTime(remembered, apikey)) return undefined;
+  const accepted = acceptedByAnyLive(credential.apikeyHashes, guard.context.now(), ({ hash }) =>
+    verifyApiSecret(guard.apikeyPepper, apikey.slice(0, 256), hash),
+  );
+  if (!accepted) return new RejectionError('ERR_APIKEY_INVALID', "the apikey header is not this client's");
+  guard.verifiedApikeys.set(credential, apikey);
+  return undefined;
+}
+
+function checkCredential(
+  guard: BearerGuard,
+  request: AuthRequest,
+  claims: AccessTokenClaims,
+  credential: ResolvedCredential | undefined,
+): GuardResult | Promise<GuardResult> {
+  const failure = credentialFailure(guard, request, credential);
+  if (failure !== undefined || credential === undefined) {
     const facts = {
-      ...baseFacts,
+      ...guard.baseFacts,
       credentialId: claims.sub,
       ...(credential ? { publicId: credential.record.publicId } : {}),
     };
-    try {
-      if (credential?.record.status !== 'active') {
-        throw new RejectionError('ERR_CREDENTIAL_REVOKED', 'the credential behind this token was revoked');
-      }
-      if (options.requireApikey) {
-        const apikey = singleHeader(request.headers.apikey);
-        if (apikey === undefined || apikey === '')
-          throw new RejectionError('ERR_APIKEY_MISSING', 'no apikey header');
-        // The apikey that last matched this credential's hash is kept with the resolved credential (a WeakMap:
-        // any change to the credential makes a new object, so the memo goes with it) and compared in constant time;
-        // only an unknown value pays for the keyed hash.
-        const remembered = verifiedApikeys.get(credential);
-        if (remembered === undefined || !equalInConstantTime(remembered, apikey)) {
-          const accepted = acceptedByAnyLive(credential.apikeyHashes, context.now(), ({ hash }) =>
-            verifyApiSecret(apikeyPepper, apikey.slice(0, 256), hash),
-          );
-          if (!accepted)
-            throw new RejectionError('ERR_APIKEY_INVALID', "the apikey header is not this client's");
-          verifiedApikeys.set(credential, apikey);
-        }
-      }
-    } catch (error) {
-      return refuse(request, error, facts);
-    }
-    const principal = {
-      mechanism: claims.mechanism,
-      credentialId: credential.record.id,
-      partnerId: credential.record.partnerId,
-      publicId: credential.record.publicId,
-    };
-    auditSuccess(context, request, { ...principal, mechanism: 'bearer' });
-    return { ok: true, principal };
+    return refuseGuard(guard.context, request, failure!, facts);
   }
+  const principal = {
+    mechanism: claims.mechanism,
+    credentialId: credential.record.id,
+    partnerId: credential.record.partnerId,
+    publicId: credential.record.publicId,
+  };
+  accept(guard.context, request, { ...principal, mechanism: 'bearer' });
+  return { ok: true, principal };
+}
 
-  function refuse(request: AuthRequest, error: unknown, facts: RejectionFacts): Promise<GuardResult> {
-    if (!(error instanceof RejectionError)) throw error;
-    return refused(reject(context, request, error, facts));
-  }
+/** A core verifier's thrown refusal, answered; anything else is a bug and goes on. */
+function refuseVerifierError(
+  guard: BearerGuard,
+  request: AuthRequest,
+  error: unknown,
+  facts: RejectionFacts,
+): Promise<GuardResult> {
+  if (!(error instanceof RejectionError)) throw error;
+  return refuseGuard(guard.context, request, error, facts);
 }

@@ -11,7 +11,7 @@ import { createApiKeyEndpoint } from '../endpoints/api-key.ts';
 import { createAppTokenEndpoint } from '../endpoints/app-token.ts';
 import { createPrivateKeyJwtEndpoint } from '../endpoints/private-key-jwt.ts';
 import type { AuthRequest } from '../http/types.ts';
-import { createPayauth, type Payauth } from '../payauth.ts';
+import { contextOf, createPayauth, type Payauth } from '../payauth.ts';
 import type { RejectionEvent } from '../rejection-events.ts';
 import { StoreUnavailableError } from '../store/errors.ts';
 import { SqliteStore } from '../store/sqlite.ts';
@@ -52,14 +52,14 @@ beforeAll(async () => {
   };
   // Tokens as the endpoints issue them.
   const { apiKey, apiSecret } = created['api-key'];
-  const apiKeyAnswer = await createApiKeyEndpoint(payauth)({
+  const apiKeyAnswer = await createApiKeyEndpoint(contextOf(payauth))({
     ...authRequest({ 'content-type': 'application/json' }),
     method: 'POST',
     body: JSON.stringify({ apiKey, apiSecret }),
   });
   tokens['api-key'] = JSON.parse(apiKeyAnswer.body).accessToken;
   const application = created['app-token'];
-  const appTokenAnswer = await createAppTokenEndpoint(payauth)({
+  const appTokenAnswer = await createAppTokenEndpoint(contextOf(payauth))({
     ...authRequest({ 'content-type': 'application/json' }),
     method: 'POST',
     body: JSON.stringify({
@@ -80,7 +80,7 @@ beforeAll(async () => {
     certificate: new X509Certificate(client.certificatePem!),
     audience: 'https://api.example.test/connect/token',
   });
-  const privateKeyJwtAnswer = await createPrivateKeyJwtEndpoint(payauth)({
+  const privateKeyJwtAnswer = await createPrivateKeyJwtEndpoint(contextOf(payauth))({
     ...authRequest({ 'content-type': 'application/x-www-form-urlencoded' }),
     method: 'POST',
     body: new URLSearchParams({
@@ -103,7 +103,7 @@ describe('each guard accepts its own mechanism and gives the principal', () => {
   } as const;
   for (const mechanism of ['hmac', 'app-token', 'private-key-jwt', 'api-key'] as const) {
     it(mechanism, async () => {
-      const guards = createGuards(payauth);
+      const guards = createGuards(contextOf(payauth));
       const headers = mechanism === 'hmac' ? hmacHeaders() : bearer(mechanism);
       const result = await guards[mechanism](authRequest(headers));
       expect(result).toEqual({
@@ -156,7 +156,7 @@ describe("a guard refuses the other mechanisms' credentials, in its own document
 describe('hmac guard', () => {
   it('refuses two Authorization headers even when both are valid', async () => {
     const one = hmacHeaders().authorization;
-    const result = await createGuards(payauth).hmac(authRequest({ authorization: [one, one] }));
+    const result = await createGuards(contextOf(payauth)).hmac(authRequest({ authorization: [one, one] }));
     expect(result.ok).toBe(false);
   });
 
@@ -181,7 +181,7 @@ describe('hmac guard', () => {
 
 describe('private-key-jwt guard', () => {
   it('needs the apikey of the same client', async () => {
-    const guards = createGuards(payauth);
+    const guards = createGuards(contextOf(payauth));
     const token = `Bearer ${tokens['private-key-jwt']}`;
     for (const apikey of [undefined, 'wrong', created['api-key'].apiKey]) {
       const result = await guards['private-key-jwt'](
@@ -204,7 +204,7 @@ describe('payauth.authenticate', () => {
       const request = () => authRequest(hmacHeaders(credential));
       expect((await own.authenticate('hmac', request())).ok).toBe(true);
       await own.credentials.revoke(credential.id!);
-      await own.resolver.poll();
+      await contextOf(own).resolver.poll();
       expect((await own.authenticate('hmac', request())).ok).toBe(false);
     } finally {
       await own.close();

@@ -10,198 +10,180 @@ import type { AuthContext } from '../context.ts';
 import { isLive, type ResolvedCredential } from '../credentials/resolver.ts';
 import { singleHeader } from '../http/headers.ts';
 import type { AuthRequest, GuardResult } from '../http/types.ts';
-import {
-  auditSuccess,
-  type RejectionFacts,
-  refused,
-  refuseInvalid,
-  refuseOverBudget,
-  reject,
-} from '../rejection.ts';
+import { accept, admitAttempt, type RejectionFacts, refuseGuard } from '../rejection.ts';
 
 const FACTS = { surface: 'hmac', mechanism: 'hmac' } as const;
 
 /**
  * The `hmac` guard (API-money): parses `Authorization: AUTH key:ts:version:sign`, checks the failure budget before
  * any crypto, then version, clock window and signature against every live secret (two during a rotation), and in
- * single-use mode records the header so it is accepted once. Every failure answers the documented 1002 body.
+ * single-use mode records the header so it is accepted once. Every failure answers the documented 1002 body. Two
+ * paths reach one verdict: the synchronous one of a cached credential with in-process state ({@link atOnce}), and
+ * the general one, which reserves the attempt in the budget first.
  *
  * @example
  * ```ts
  * const guard = createHmacGuard(context)
- * const result = await guard({ method: 'GET', headers, address, requestId })
+ * const result = await guard(new GuardRequest('GET', headers, '/api/accounts', address))
  * ```
  */
 export function createHmacGuard(
   context: AuthContext,
 ): (request: AuthRequest) => GuardResult | Promise<GuardResult> {
-  const { config } = context;
-  const { maxAgeMs, maxFutureMs } = config.hmac;
-
-  /**
-   * The version, clock and signature checks against the credential's live secrets (two during a rotation), then its
-   * status: undefined when they pass, else the refusal's reason. Synchronous: nothing can run in between.
-   */
-  function failureOf(
-    header: HmacHeader,
-    credential: ResolvedCredential,
-    now: number,
-  ): RejectionError | undefined {
-    let key: KeyObject | undefined;
-    let keys: KeyObject[] | undefined;
-    for (const entry of credential.hmacKeys) {
-      if (!isLive(entry, now)) continue;
-      if (key === undefined) key = entry.key;
-      else if (keys === undefined) keys = [key, entry.key];
-      else keys.push(entry.key);
-    }
-    if (key === undefined)
-      return new RejectionError('ERR_CREDENTIAL_REVOKED', 'the access key has no live secret');
-    try {
-      verifyHmac(header, { secretKey: keys ?? key, now, maxAgeMs, maxFutureMs });
-    } catch (error) {
-      if (error instanceof RejectionError) return error;
-      throw error;
-    }
-    if (credential.record.status !== 'active')
-      return new RejectionError('ERR_CREDENTIAL_REVOKED', 'the access key was revoked');
-    return undefined;
-  }
-
-  /** Single-use mode holds for every credential, or for this one. */
-  function singleUse(credential: ResolvedCredential): boolean {
-    return config.hmac.singleUse || credential.record.options.singleUse === true;
-  }
-
-  /** The checks after the credential is known: sync unless single-use mode needs the shared state. */
-  function verify(
-    request: AuthRequest,
-    value: string | undefined,
-    header: HmacHeader,
-    facts: RejectionFacts,
-    credential: ResolvedCredential | undefined,
-  ): GuardResult | Promise<GuardResult> {
-    if (!credential) {
-      const unknown = new RejectionError('ERR_HMAC_KEY_UNKNOWN', 'no credential has this access key');
-      return refused(reject(context, request, unknown, facts));
-    }
-    const now = context.now();
-    const failure = failureOf(header, credential, now);
-    if (failure !== undefined) return refuse(request, value, credential, facts, failure);
-    if (singleUse(credential)) return consume(request, value, header, facts, credential);
-    return admit(request, header, credential);
-  }
-
-  /** Single-use mode: the header is recorded in the shared state, and accepted only the first time. */
-  async function consume(
-    request: AuthRequest,
-    value: string | undefined,
-    header: HmacHeader,
-    facts: RejectionFacts,
-    credential: ResolvedCredential,
-  ): Promise<GuardResult> {
-    const ttl = config.hmac.maxAgeMs + config.hmac.maxFutureMs;
-    const first = await context.state.consumeOnce(
-      `hmac:${header.accessKey}:${header.timestamp}:${header.signature}`,
-      ttl,
-    );
-    if (!first) {
-      const replayed = new RejectionError(
-        'ERR_HMAC_REPLAYED',
-        'single-use mode: this header was already accepted',
-      );
-      return refuse(request, value, credential, facts, replayed);
-    }
-    return admit(request, header, credential);
-  }
-
-  function refuse(
-    request: AuthRequest,
-    value: string | undefined,
-    credential: ResolvedCredential,
-    facts: RejectionFacts,
-    error: unknown,
-  ): Promise<GuardResult> {
-    if (!(error instanceof RejectionError)) throw error;
-    const known = { ...facts, credentialId: credential.record.id };
-    return refused(reject(context, request, error, withHint(context, value, credential, known)));
-  }
-
-  function admit(request: AuthRequest, header: HmacHeader, credential: ResolvedCredential): GuardResult {
-    const principal = principalOf(header, credential);
-    auditSuccess(context, request, principal);
-    return { ok: true, principal };
-  }
-
-  /**
-   * The hot path of a cached credential and in-process state: budget check, verification and verdict in one
-   * synchronous step, so no other request runs in between and the check alone bounds the guesses verified as a
-   * reservation would (docs/architecture.md, "The budget of a synchronous verdict"); a failure is counted before the
-   * step ends. Undefined when that does not hold: then the general path, which reserves.
-   */
-  function atOnce(
-    request: AuthRequest,
-    value: string | undefined,
-    header: HmacHeader,
-  ): GuardResult | Promise<GuardResult> | undefined {
-    const credential = context.resolver.cached('hmac', header.accessKey);
-    if (credential == null || singleUse(credential)) return undefined;
-    const check = context.budget.checkNow(request.address, header.accessKey);
-    // Over budget (a number) or not answerable at once: the general path answers, with the same verdict.
-    if (check === undefined || typeof check === 'number') return undefined;
-    const now = context.now();
-    const failure = failureOf(header, credential, now);
-    if (failure !== undefined) {
-      context.budget.failed(check);
-      const facts = { ...FACTS, publicId: header.accessKey, countFailure: false };
-      return refuse(request, value, credential, facts, failure);
-    }
-    context.budget.passed(check);
-    const principal = principalOf(header, credential);
-    context.audit.recordSuccess(
-      now,
-      'hmac',
-      principal.credentialId,
-      request.address,
-      header.accessKey,
-      request,
-    );
-    return { ok: true, principal };
-  }
-
   // The hot path awaits nothing when the shared state is in-process and the credential is cached: no promise is
-  // made between the header and the verdict (docs/architecture.md, "Hot paths avoid promises").
+  // made between the header and the verdict (docs/architecture.md, "Hot paths"; the figure is in ../sync.ts).
   return function hmacGuard(request) {
     const value = singleHeader(request.headers.authorization);
     let header: HmacHeader;
     try {
       header = parseHmacHeader(value);
     } catch (error) {
-      return refused(refuseInvalid(context, request, error, withHint(context, value, undefined, FACTS)));
+      if (!(error instanceof RejectionError)) throw error;
+      return refuseMalformed(context, request, value, error);
     }
-    const verdict = atOnce(request, value, header);
-    if (verdict !== undefined) return verdict;
-    const facts: RejectionFacts = { ...FACTS, publicId: header.accessKey };
-    const over = refuseOverBudget(context, request, facts);
-    if (over !== undefined) {
-      return over.then((response) =>
-        response ? { ok: false as const, response } : resolveThenVerify(request, value, header, facts),
-      );
-    }
-    return resolveThenVerify(request, value, header, facts);
+    return atOnce(context, request, value, header) ?? checkReserved(context, request, value, header);
   };
+}
 
-  function resolveThenVerify(
-    request: AuthRequest,
-    value: string | undefined,
-    header: HmacHeader,
-    facts: RejectionFacts,
-  ): GuardResult | Promise<GuardResult> {
-    const resolved = context.resolver.resolve('hmac', header.accessKey);
-    return resolved instanceof Promise
-      ? resolved.then((credential) => verify(request, value, header, facts, credential))
-      : verify(request, value, header, facts, resolved);
+/**
+ * The version, clock and signature checks against the credential's live secrets (two during a rotation), then its
+ * status: undefined when they pass, else the refusal's reason. Synchronous: nothing can run in between.
+ */
+function failureOf(
+  context: AuthContext,
+  header: HmacHeader,
+  credential: ResolvedCredential,
+  now: number,
+): RejectionError | undefined {
+  let key: KeyObject | undefined;
+  let keys: KeyObject[] | undefined;
+  for (const entry of credential.hmacKeys) {
+    if (!isLive(entry, now)) continue;
+    if (key === undefined) key = entry.key;
+    else if (keys === undefined) keys = [key, entry.key];
+    else keys.push(entry.key);
   }
+  if (key === undefined)
+    return new RejectionError('ERR_CREDENTIAL_REVOKED', 'the access key has no live secret');
+  try {
+    verifyHmac(header, {
+      secretKey: keys ?? key,
+      now,
+      maxAgeMs: context.config.hmac.maxAgeMs,
+      maxFutureMs: context.config.hmac.maxFutureMs,
+    });
+  } catch (error) {
+    if (error instanceof RejectionError) return error;
+    throw error;
+  }
+  if (credential.record.status !== 'active')
+    return new RejectionError('ERR_CREDENTIAL_REVOKED', 'the access key was revoked');
+  return undefined;
+}
+
+/** Single-use mode holds for every credential, or for this one. */
+function singleUse(context: AuthContext, credential: ResolvedCredential): boolean {
+  return context.config.hmac.singleUse || credential.record.options.singleUse === true;
+}
+
+/** Single-use mode: the header is recorded in the shared state, and accepted only the first time. */
+async function replayOf(context: AuthContext, header: HmacHeader): Promise<RejectionError | undefined> {
+  const key = `hmac:${header.accessKey}:${header.timestamp}:${header.signature}`;
+  if (await context.state.consumeOnce(key, context.config.hmac.maxAgeMs + context.config.hmac.maxFutureMs))
+    return undefined;
+  return new RejectionError('ERR_HMAC_REPLAYED', 'single-use mode: this header was already accepted');
+}
+
+/** A refusal once the credential is known: its id in the facts, and in sandbox mode the doctor's hint. */
+function refuseKnown(
+  context: AuthContext,
+  request: AuthRequest,
+  value: string | undefined,
+  credential: ResolvedCredential,
+  facts: RejectionFacts,
+  error: RejectionError,
+): Promise<GuardResult> {
+  const known = { ...facts, credentialId: credential.record.id };
+  return refuseGuard(context, request, error, withHint(context, value, credential, known));
+}
+
+/**
+ * The hot path of a cached credential and in-process state: budget check, verification and verdict in one
+ * synchronous step, so no other request runs in between and the check alone bounds the guesses verified as a
+ * reservation would (docs/architecture.md, "Hot paths"); a failure is counted before the step ends. Undefined when
+ * that does not hold: then the general path, which reserves.
+ */
+function atOnce(
+  context: AuthContext,
+  request: AuthRequest,
+  value: string | undefined,
+  header: HmacHeader,
+): GuardResult | Promise<GuardResult> | undefined {
+  const credential = context.resolver.cached('hmac', header.accessKey);
+  if (credential == null || singleUse(context, credential)) return undefined;
+  const check = context.budget.checkNow(request.address, header.accessKey);
+  // Over budget (a number) or not answerable at once: the general path answers, with the same verdict.
+  if (check === undefined || typeof check === 'number') return undefined;
+  const failure = failureOf(context, header, credential, context.now());
+  if (failure !== undefined) {
+    context.budget.failed(check);
+    const facts = { ...FACTS, publicId: header.accessKey, countFailure: false };
+    return refuseKnown(context, request, value, credential, facts, failure);
+  }
+  return accepted(context, request, header, credential, { check });
+}
+
+/** The general path: the attempt reserved in the budget, the credential resolved, verified, settled. */
+async function checkReserved(
+  context: AuthContext,
+  request: AuthRequest,
+  value: string | undefined,
+  header: HmacHeader,
+): Promise<GuardResult> {
+  const admission = await admitAttempt(context, request, { ...FACTS, publicId: header.accessKey });
+  if (admission.refused) return { ok: false, response: admission.refused };
+  const { ticket, facts } = admission;
+  try {
+    const credential = await context.resolver.resolve('hmac', header.accessKey);
+    if (!credential) {
+      const unknown = new RejectionError('ERR_HMAC_KEY_UNKNOWN', 'no credential has this access key');
+      return await refuseGuard(context, request, unknown, facts);
+    }
+    const failure =
+      failureOf(context, header, credential, context.now()) ??
+      (singleUse(context, credential) ? await replayOf(context, header) : undefined);
+    if (failure !== undefined) return await refuseKnown(context, request, value, credential, facts, failure);
+    return accepted(context, request, header, credential, { ticket });
+  } catch (error) {
+    // No verdict (the store or shared state unreachable: a 503): the attempt was no guess, its count goes back.
+    if (ticket !== undefined) context.budget.release(ticket);
+    throw error;
+  }
+}
+
+/** The one success path: the budget settled, the success audited, the principal. */
+function accepted(
+  context: AuthContext,
+  request: AuthRequest,
+  header: HmacHeader,
+  credential: ResolvedCredential,
+  budget: Parameters<typeof accept>[3],
+): GuardResult {
+  const principal = principalOf(header, credential);
+  accept(context, request, principal, budget);
+  return { ok: true, principal };
+}
+
+/** A header that does not parse: 429 when the address is over its budget, else the parse error's answer. */
+async function refuseMalformed(
+  context: AuthContext,
+  request: AuthRequest,
+  value: string | undefined,
+  error: RejectionError,
+): Promise<GuardResult> {
+  const admission = await admitAttempt(context, request, withHint(context, value, undefined, FACTS));
+  if (admission.refused) return { ok: false, response: admission.refused };
+  return refuseGuard(context, request, error, admission.facts);
 }
 
 /** Who an accepted header authenticates. */

@@ -1,4 +1,4 @@
-import { jsonResponse } from '../http/headers.ts';
+import { jsonResponse } from '../http/response.ts';
 import type { NeutralResponse, Route } from '../http/types.ts';
 import type { SharedState } from '../state/types.ts';
 import type { PayauthStore } from '../store/types.ts';

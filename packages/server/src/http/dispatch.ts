@@ -1,8 +1,7 @@
 import { renderRejection, type Surface } from '@payauth/core';
 import type { AuthContext } from '../context.ts';
-import { releaseReservation } from '../rejection.ts';
 import { renderBodyProblem, renderFailure } from './failure.ts';
-import { jsonResponse } from './headers.ts';
+import { jsonResponse } from './response.ts';
 import type { AuthRequest, NeutralResponse, Route } from './types.ts';
 
 /** A route found for a request, with the values of its `:name` segments. */
@@ -52,7 +51,7 @@ function safeDecode(value: string): string {
  * believe is a guess (request smuggling, cache poisoning), so nobody guesses. 400 `ERR_REQUEST_AMBIGUOUS` in the
  * route's documented shape (Fondy's is always 403). Every adapter gets it from here.
  */
-export function refuseAmbiguous(
+export function answerAmbiguousHost(
   context: AuthContext,
   request: AuthRequest,
   surface: Surface | undefined,
@@ -80,7 +79,7 @@ export async function runRoute(
   request: AuthRequest,
 ): Promise<NeutralResponse> {
   let response: NeutralResponse;
-  const ambiguous = refuseAmbiguous(context, request, route.surface);
+  const ambiguous = answerAmbiguousHost(context, request, route.surface);
   if (ambiguous !== undefined) {
     response = ambiguous;
   } else if (request.bodyProblem !== undefined) {
@@ -90,7 +89,6 @@ export async function runRoute(
     try {
       response = await route.handle(request);
     } catch (error) {
-      releaseReservation(context, request);
       const failure = renderFailure(error, route.surface, request.requestId);
       context.log(failure.log);
       response = failure.response;

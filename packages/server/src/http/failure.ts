@@ -1,6 +1,6 @@
 import { renderRejection, type Surface } from '@payauth/core';
 import { isConnectionFailure } from '../store/errors.ts';
-import { jsonResponse } from './headers.ts';
+import { jsonResponse } from './response.ts';
 import type { BodyProblem, NeutralResponse } from './types.ts';
 import { BODY_LIMIT } from './types.ts';
 

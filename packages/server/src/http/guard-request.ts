@@ -1,5 +1,5 @@
-import { createRequestId } from './headers.ts';
 import { splitTarget } from './query.ts';
+import { createRequestId } from './request-id.ts';
 import type { AuthRequest, BodyProblem } from './types.ts';
 
 type Split = ReturnType<typeof splitTarget>;
@@ -9,8 +9,8 @@ const REQUEST_ID = /^[A-Za-z0-9]{16}$/;
 /**
  * The {@link AuthRequest} a guard sees, built for the hot path: the method and headers at once, the rest only when
  * read. An accepted request reads its address and request id once (budget and audit) and never its path or query,
- * which only a refusal's audit event needs. Adapters build one per guarded request ({@link RouteRequest} for a
- * route). Its lazy fields are getters: a spread (`{ ...request }`) would not copy them, so nothing spreads it.
+ * which only a refusal's audit event needs. Every adapter builds one per guarded request; the Fastify adapter
+ * also builds a {@link RouteRequest} for each request to one of payauth's routes. Its lazy fields are getters: a spread (`{ ...request }`) would not copy them, so nothing spreads it.
  *
  * @example
  * ```ts

@@ -1,7 +1,5 @@
-import type { NeutralResponse } from './types.ts';
-
 /** Marks a header that was sent more than once: no single value can be trusted, so the guards refuse it. */
-export const REPEATED_HEADER = '\u0000repeated';
+const REPEATED_HEADER = '\u0000repeated';
 
 /**
  * One header's value: the string when sent once, undefined when absent, and {@link REPEATED_HEADER} (which no parser
@@ -67,36 +65,4 @@ export function headersFromRaw(raw: readonly string[]): Record<string, string | 
     else headers[name] = [existing, value];
   }
   return headers;
-}
-
-/** A JSON response with any status (the body is `JSON.stringify(body)`). */
-export function jsonResponse(
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): NeutralResponse {
-  return {
-    status,
-    headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
-    body: JSON.stringify(body),
-  };
-}
-
-const REQUEST_ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-// Random bytes are drawn 4 KiB at a time: one call to the CSPRNG per 256 request ids, not 16 per id. WebCrypto's
-// `getRandomValues`, not node:crypto, so that the fetch and Hono adapters load on every runtime (SPEC.md, "Every
-// runtime").
-const pool = new Uint8Array(4096);
-let poolOffset = pool.length;
-
-/** A 16-character request id, the shape of Fondy's `request_id` (62 symbols; the modulo bias is irrelevant here). */
-export function createRequestId(): string {
-  if (poolOffset + 16 > pool.length) {
-    crypto.getRandomValues(pool);
-    poolOffset = 0;
-  }
-  let id = '';
-  for (let i = 0; i < 16; i++) id += REQUEST_ID_ALPHABET[pool[poolOffset + i]! % 62];
-  poolOffset += 16;
-  return id;
 }

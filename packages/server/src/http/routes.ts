@@ -1,19 +1,20 @@
-import type { Mechanism } from '@payauth/core';
+import { type Mechanism, mechanismTable } from '@payauth/core';
 import type { AuthContext } from '../context.ts';
 import { createApiKeyEndpoint } from '../endpoints/api-key.ts';
 import { createAppTokenEndpoint } from '../endpoints/app-token.ts';
-import { createPrivateKeyJwtEndpoint, TOKEN_PATH } from '../endpoints/private-key-jwt.ts';
+import { createPrivateKeyJwtEndpoint } from '../endpoints/private-key-jwt.ts';
 import type { Guard } from '../guards/authenticate.ts';
 import { createBearerGuard } from '../guards/bearer.ts';
 import { createResources } from '../resources.ts';
-import { jsonResponse, singleHeader } from './headers.ts';
+import { singleHeader } from './headers.ts';
+import { jsonResponse } from './response.ts';
 import type { GuardResult, Route } from './types.ts';
 
-/** Paths of the routes every adapter serves. */
+/** Paths of the routes every adapter serves (the token endpoints' from the mechanism table). */
 export const PATHS = {
-  appToken: '/authorizer/token/application/get',
-  privateKeyJwt: TOKEN_PATH,
-  apiKey: '/business/auth',
+  appToken: mechanismTable['app-token'].tokenPath!,
+  privateKeyJwt: mechanismTable['private-key-jwt'].tokenPath!,
+  apiKey: mechanismTable['api-key'].tokenPath!,
   jwks: '/.well-known/jwks.json',
   oauthMetadata: '/.well-known/oauth-authorization-server',
   openidMetadata: '/.well-known/openid-configuration',
@@ -25,18 +26,20 @@ export const PATHS = {
  *
  * @example
  * ```ts
- * for (const route of createEndpointRoutes(payauth)) console.log(route.method, route.path)
+ * for (const route of createEndpointRoutes(context)) console.log(route.method, route.path)
  * ```
  */
 export function createEndpointRoutes(context: AuthContext): Route[] {
-  const appToken = createAppTokenEndpoint(context);
-  const privateKeyJwt = createPrivateKeyJwtEndpoint(context);
-  const apiKey = createApiKeyEndpoint(context);
+  const endpoints = {
+    'app-token': createAppTokenEndpoint(context),
+    'private-key-jwt': createPrivateKeyJwtEndpoint(context),
+    'api-key': createApiKeyEndpoint(context),
+  } as const;
   const { issuer } = context.config;
   const metadata = async () =>
     jsonResponse(200, {
       issuer,
-      token_endpoint: `${issuer}${TOKEN_PATH}`,
+      token_endpoint: `${issuer}${PATHS.privateKeyJwt}`,
       jwks_uri: `${issuer}${PATHS.jwks}`,
       grant_types_supported: ['client_credentials'],
       token_endpoint_auth_methods_supported: ['private_key_jwt'],
@@ -44,16 +47,22 @@ export function createEndpointRoutes(context: AuthContext): Route[] {
       scopes_supported: [...context.config.privateKeyJwt.scopes],
       response_types_supported: [],
     });
+  const tokenRoutes = Object.values(mechanismTable).flatMap(
+    ({ mechanism, tokenPath, tokenSurface }): Route[] =>
+      mechanism === 'hmac' || tokenPath === undefined
+        ? []
+        : [
+            {
+              method: 'POST',
+              path: tokenPath,
+              surface: tokenSurface,
+              readsBody: true,
+              handle: endpoints[mechanism],
+            },
+          ],
+  );
   return [
-    { method: 'POST', path: PATHS.appToken, surface: 'app-token', readsBody: true, handle: appToken },
-    {
-      method: 'POST',
-      path: PATHS.privateKeyJwt,
-      surface: 'private-key-jwt',
-      readsBody: true,
-      handle: privateKeyJwt,
-    },
-    { method: 'POST', path: PATHS.apiKey, surface: 'api-key', readsBody: true, handle: apiKey },
+    ...tokenRoutes,
     {
       method: 'GET',
       path: PATHS.jwks,
@@ -85,27 +94,25 @@ export function createSandboxRoutes(
         : await guards.hmac(request);
     return result.ok ? resources.accounts(result.principal) : result.response;
   };
+  const handlers: Readonly<Record<Mechanism, Route['handle'] | undefined>> = {
+    hmac: accounts,
+    'app-token': undefined,
+    'private-key-jwt': async (request) => {
+      const result = await guards['private-key-jwt'](request);
+      return result.ok ? resources.users(result.principal) : result.response;
+    },
+    'api-key': async (request) => {
+      const result = await guards['api-key'](request);
+      return result.ok ? resources.balance(result.principal, request) : result.response;
+    },
+  };
+  const resourceRoutes = Object.values(mechanismTable).flatMap(({ mechanism, resourcePaths, guardSurface }) =>
+    resourcePaths.map(
+      (path): Route => ({ method: 'GET', path, surface: guardSurface, handle: handlers[mechanism]! }),
+    ),
+  );
   return [
-    { method: 'GET', path: '/api/accounts', surface: 'hmac', handle: accounts },
-    { method: 'GET', path: '/accounts', surface: 'hmac', handle: accounts },
-    {
-      method: 'GET',
-      path: '/public/v1/users',
-      surface: 'bearer',
-      handle: async (request) => {
-        const result = await guards['private-key-jwt'](request);
-        return result.ok ? resources.users(result.principal) : result.response;
-      },
-    },
-    {
-      method: 'GET',
-      path: '/business/balance',
-      surface: 'api-key',
-      handle: async (request) => {
-        const result = await guards['api-key'](request);
-        return result.ok ? resources.balance(result.principal, request) : result.response;
-      },
-    },
+    ...resourceRoutes,
     {
       method: 'GET',
       path: '/health',

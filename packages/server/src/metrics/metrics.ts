@@ -1,26 +1,14 @@
 import { performance } from 'node:perf_hooks';
+import { mechanismOfPath, mechanismTable } from '@payauth/core';
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { AdminHost, RejectionEvent } from '../admin/host.ts';
 import type { AuthRequest, NeutralResponse, Route } from '../http/types.ts';
 import type { SharedState } from '../state/types.ts';
 
-/** The mechanism each documented route serves (`none` for the others). */
-const MECHANISM_BY_PATH: Readonly<Record<string, string>> = {
-  '/api/accounts': 'hmac',
-  '/accounts': 'hmac',
-  '/authorizer/token/application/get': 'app-token',
-  '/connect/token': 'private-key-jwt',
-  '/public/v1/users': 'private-key-jwt',
-  '/business/auth': 'api-key',
-  '/business/balance': 'api-key',
-};
-
-/** The token endpoints: a 200 there is one token issued. */
-const TOKEN_ENDPOINTS: ReadonlySet<string> = new Set([
-  '/authorizer/token/application/get',
-  '/connect/token',
-  '/business/auth',
-]);
+/** The token endpoints (the mechanism table's): a 200 there is one token issued. */
+const TOKEN_ENDPOINTS: ReadonlySet<string> = new Set(
+  Object.values(mechanismTable).flatMap(({ tokenPath }) => (tokenPath === undefined ? [] : [tokenPath])),
+);
 
 /** Latency buckets in seconds: from a cached guard (~50 µs) to a slow store (2.5 s). */
 const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 2.5];
@@ -119,7 +107,7 @@ function createLatencyHistogram(stats: readonly RouteStats[]) {
  *
  * @example
  * ```ts
- * const metrics = createMetrics(payauth); payauth.addRoutes([metrics.route])
+ * const metrics = createMetrics(host); payauth.addRoutes([metrics.route])
  * ```
  */
 export function createMetrics(
@@ -202,7 +190,7 @@ export function createMetrics(
     // One record per method and path, even if a route is wrapped twice (one series per route in the histogram).
     const existing = stats.find((entry) => entry.method === route.method && entry.path === route.path);
     const stat: RouteStats = existing ?? {
-      mechanism: MECHANISM_BY_PATH[route.path] ?? 'none',
+      mechanism: mechanismOfPath(route.path) ?? 'none',
       method: route.method,
       path: route.path,
       issuesTokens: TOKEN_ENDPOINTS.has(route.path),

@@ -1,3 +1,4 @@
+import { type Mechanism, type MechanismFacts, mechanismTable } from '@payauth/core';
 import { adminSchemas, providerSchemas } from './schemas.ts';
 
 type Json = Record<string, unknown>;
@@ -17,11 +18,8 @@ export interface OpenApiOptions {
 }
 
 /** The routes only the sandbox serves (`createPayauth({ sandbox })`, `payauth serve`). */
-const SANDBOX_PATHS = new Set([
-  '/api/accounts',
-  '/accounts',
-  '/public/v1/users',
-  '/business/balance',
+const SANDBOX_PATHS: ReadonlySet<string> = new Set([
+  ...Object.values(mechanismTable).flatMap((facts) => facts.resourcePaths),
   '/health',
   '/health/live',
   '/health/ready',
@@ -74,29 +72,29 @@ function surfaceErrors(schema: string, statuses: Record<string, string>, extraHe
   return out;
 }
 
-function providerPaths(): Json {
+/**
+ * What each mechanism's operations say beyond the mechanism table: the table gives the paths, the tag (the mechanism)
+ * and the provider's name that starts each summary.
+ */
+function mechanismOperations(): Record<
+  Mechanism,
+  { readonly token?: Json; readonly resources: readonly Json[] }
+> {
   const accounts = {
-    get: {
-      tags: ['hmac'],
-      summary: 'API-money: the partner accounts (document 000)',
-      description:
-        'Authorization: `AUTH accessKey:timestampMs:1:sign` (hmac), or `Bearer <token>` from the app-token endpoint.',
-      security: [{ hmac: [] }, { bearer: [] }],
-      responses: {
-        '200': json('The partner accounts.', 'Accounts'),
-        ...surfaceErrors('HmacError', { '401': 'Every authentication failure: `{"code":"1002",…}`.' }),
-      },
+    summary: 'the partner accounts (document 000)',
+    description:
+      'Authorization: `AUTH accessKey:timestampMs:1:sign` (hmac), or `Bearer <token>` from the app-token endpoint.',
+    security: [{ hmac: [] }, { bearer: [] }],
+    responses: {
+      '200': json('The partner accounts.', 'Accounts'),
+      ...surfaceErrors('HmacError', { '401': 'Every authentication failure: `{"code":"1002",…}`.' }),
     },
   };
   return {
-    '/api/accounts': accounts,
-    '/accounts': {
-      get: { ...accounts.get, summary: 'API-money: the partner accounts (path of document 001)' },
-    },
-    '/authorizer/token/application/get': {
-      post: {
-        tags: ['app-token'],
-        summary: 'Fondy: application token (document 002)',
+    hmac: { resources: [accounts, { ...accounts, summary: 'the partner accounts (path of document 001)' }] },
+    'app-token': {
+      token: {
+        summary: 'application token (document 002)',
         requestBody: { required: true, content: { [JSON_TYPE]: { schema: ref('AppTokenRequest') } } },
         responses: {
           '200': json('The token.', 'AppTokenResponse'),
@@ -105,11 +103,11 @@ function providerPaths(): Json {
           }),
         },
       },
+      resources: [],
     },
-    '/connect/token': {
-      post: {
-        tags: ['private-key-jwt'],
-        summary: 'eMoney: OAuth 2 client_credentials with an RFC 7523 client assertion (document 003)',
+    'private-key-jwt': {
+      token: {
+        summary: 'OAuth 2 client_credentials with an RFC 7523 client assertion (document 003)',
         requestBody: {
           required: true,
           content: { 'application/x-www-form-urlencoded': { schema: ref('TokenRequest') } },
@@ -125,26 +123,24 @@ function providerPaths(): Json {
           }),
         },
       },
-    },
-    '/public/v1/users': {
-      get: {
-        tags: ['private-key-jwt'],
-        summary: 'eMoney: users (Bearer token and apikey header)',
-        security: [{ bearer: [], apikey: [] }],
-        responses: {
-          '200': json('The partner users.', 'Users'),
-          ...surfaceErrors(
-            'OAuthError',
-            { '401': 'RFC 6750 invalid_token: bad or missing token or apikey.' },
-            wwwAuthenticateBearer,
-          ),
+      resources: [
+        {
+          summary: 'users (Bearer token and apikey header)',
+          security: [{ bearer: [], apikey: [] }],
+          responses: {
+            '200': json('The partner users.', 'Users'),
+            ...surfaceErrors(
+              'OAuthError',
+              { '401': 'RFC 6750 invalid_token: bad or missing token or apikey.' },
+              wwwAuthenticateBearer,
+            ),
+          },
         },
-      },
+      ],
     },
-    '/business/auth': {
-      post: {
-        tags: ['api-key'],
-        summary: 'WakaPay: key and secret exchanged for a JWT (document 004)',
+    'api-key': {
+      token: {
+        summary: 'key and secret exchanged for a JWT (document 004)',
         requestBody: { required: true, content: { [JSON_TYPE]: { schema: ref('ApiKeyAuthRequest') } } },
         responses: {
           '200': json('The access token.', 'ApiKeyAuthResponse'),
@@ -154,29 +150,53 @@ function providerPaths(): Json {
           }),
         },
       },
-    },
-    '/business/balance': {
-      get: {
-        tags: ['api-key'],
-        summary: 'WakaPay: balance in one currency',
-        security: [{ bearer: [] }],
-        parameters: [
-          {
-            name: 'currency',
-            in: 'query',
-            required: true,
-            schema: { type: 'string', pattern: '^[A-Z]{3}$' },
+      resources: [
+        {
+          summary: 'balance in one currency',
+          security: [{ bearer: [] }],
+          parameters: [
+            {
+              name: 'currency',
+              in: 'query',
+              required: true,
+              schema: { type: 'string', pattern: '^[A-Z]{3}$' },
+            },
+          ],
+          responses: {
+            '200': json('The balance.', 'Balance'),
+            ...surfaceErrors('ApiKeyError', {
+              '400': 'currency missing or not ISO 4217.',
+              '401': '`invalid token`.',
+            }),
           },
-        ],
-        responses: {
-          '200': json('The balance.', 'Balance'),
-          ...surfaceErrors('ApiKeyError', {
-            '400': 'currency missing or not ISO 4217.',
-            '401': '`invalid token`.',
-          }),
         },
-      },
+      ],
     },
+  };
+}
+
+/** An operation of a mechanism: tagged with its name, its summary led by the provider's (the mechanism table's). */
+function tagged(facts: MechanismFacts, operation: Json): Json {
+  return {
+    tags: [facts.mechanism],
+    ...operation,
+    summary: `${facts.provider}: ${String(operation.summary)}`,
+  };
+}
+
+function providerPaths(): Json {
+  const operations = mechanismOperations();
+  const paths: Json = {};
+  for (const facts of Object.values(mechanismTable)) {
+    const { token, resources } = operations[facts.mechanism];
+    if (facts.tokenPath !== undefined && token !== undefined)
+      paths[facts.tokenPath] = { post: tagged(facts, token) };
+    facts.resourcePaths.forEach((path, index) => {
+      paths[path] = { get: tagged(facts, resources[index]!) };
+    });
+  }
+  return {
+    ...paths,
     '/health': {
       get: {
         tags: ['platform'],

@@ -1,6 +1,6 @@
 /**
  * The JSON Schemas (2020-12, as OpenAPI 3.1 uses) of every body payauth sends or reads: the four providers'
- * documented bodies and error bodies (SPEC.md, docs/errors.md), the discovery documents, and the admin API.
+ * documented bodies and error bodies (docs/providers/, docs/errors.md), the discovery documents, and the admin API.
  */
 
 import { scenarioNames } from '../scenarios/catalog.ts';

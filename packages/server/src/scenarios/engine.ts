@@ -8,7 +8,8 @@ import {
   type Surface,
 } from '@payauth/core';
 import type { Guard } from '../guards/authenticate.ts';
-import { createRequestId, singleHeader } from '../http/headers.ts';
+import { singleHeader } from '../http/headers.ts';
+import { createRequestId } from '../http/request-id.ts';
 import { PATHS } from '../http/routes.ts';
 import type { AuthRequest, GuardResult, NeutralResponse, Route } from '../http/types.ts';
 import type { AuditStore } from '../store/types.ts';

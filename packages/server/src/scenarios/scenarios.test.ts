@@ -13,7 +13,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authenticate, payauthHandler } from '../adapters/fetch.ts';
 import { DEMO } from '../demo/seed.ts';
-import { createPayauth, type Payauth } from '../payauth.ts';
+import { contextOf, createPayauth, type Payauth } from '../payauth.ts';
 import { type ScenarioName, scenarioNames } from './catalog.ts';
 
 const ISSUER = 'http://127.0.0.1:9';
@@ -295,7 +295,7 @@ describe('every scenario × every mechanism, through the Payauth-Scenario header
             expect(payload.iat).toBe(NOW / 1000 + 600);
             expect(answer.headers.get('date')).toBe(new Date(NOW + 600_000).toUTCString());
           }
-          if (scenario === 'key-rotated') expect(header.kid).toBe(payauth.issuer.signingKid);
+          if (scenario === 'key-rotated') expect(header.kid).toBe(contextOf(payauth).issuer.signingKid);
         }
       });
     }
@@ -317,16 +317,16 @@ describe('every scenario × every mechanism, through the Payauth-Scenario header
   }
 
   it('key-rotated at the JWKS: the new signing key and the old one are both published', async () => {
-    const before = payauth.issuer.signingKid;
+    const before = contextOf(payauth).issuer.signingKid;
     const answer = await send(
       new Request(`${ISSUER}/.well-known/jwks.json`, { headers: { 'payauth-scenario': 'key-rotated' } }),
     );
     expect(answer.status).toBe(200);
     expect(answer.headers.get('payauth-scenario-applied')).toBe('key-rotated');
     const kids = (JSON.parse(answer.body) as { keys: Array<{ kid: string }> }).keys.map((key) => key.kid);
-    expect(payauth.issuer.signingKid).not.toBe(before);
+    expect(contextOf(payauth).issuer.signingKid).not.toBe(before);
     expect(kids).toContain(before);
-    expect(kids).toContain(payauth.issuer.signingKid);
+    expect(kids).toContain(contextOf(payauth).issuer.signingKid);
   });
 });
 
@@ -545,7 +545,7 @@ describe('credential-revoked answers what a revoked credential really gets', () 
     }
     for (const credential of [hmac, appToken, apiKey, emoney])
       await payauth.credentials.revoke(credential.id!);
-    payauth.resolver.clear();
+    contextOf(payauth).resolver.clear();
     const blank = (body: string) => body.replace(/"request_id":"[A-Za-z0-9]{16}"/, '"request_id":"<id>"');
     for (const [name, build] of Object.entries(requests)) {
       const real = await send(build());

@@ -7,7 +7,7 @@ const CACHE_LIMIT = 10_000;
  * A keyed fingerprint of a public id, safe to log, audit and use as a key in shared state: `fp_` and the first 12
  * base64url characters (72 bits) of HMAC-SHA256 under a key derived from the master key. The same id always gives
  * the same fingerprint on every instance sharing the master key, so an operator can still follow one caller; nobody
- * without the master key can tell what was typed (a secret pasted in the key's place, issue 12).
+ * without the master key can tell what was typed (a secret pasted in the key's place).
  *
  * @example
  * ```ts

@@ -12,11 +12,13 @@ export interface BudgetCounter {
 /** The answer of {@link SharedState.reserve}. */
 export type Reservation =
   | {
-      readonly granted: true /** The counters that were counted (to release on success). */;
+      readonly granted: true;
+      /** The counters that were counted (to release on success). */
       readonly counted: readonly string[];
     }
   | {
-      readonly granted: false /** When the latest full counter's window ends (ms since the epoch). */;
+      readonly granted: false;
+      /** When the latest full counter's window ends (ms since the epoch). */
       readonly resetAt: number;
     };
 
@@ -30,7 +32,7 @@ export type Reservation =
  * - `increment`: every call counts exactly once and returns the count including itself (Redis: INCR + PEXPIRE
  *   in one Lua script).
  * - `reserve`: checks every counter against its limit and counts them all, or none, in one step (Redis: one Lua
- *   script), so that of N concurrent callers at most `limit` are granted (issue 12: a failure budget must bound the
+ *   script), so that of N concurrent callers at most `limit` are granted (a failure budget must bound the
  *   guesses verified, not only the guesses counted afterwards).
  */
 export interface SharedState {
@@ -38,7 +40,10 @@ export interface SharedState {
   consumeOnce(key: string, ttlMs: number): Promise<boolean>;
   /** Adds one to the counter `key` (created with a `ttlMs` window); returns the count and when the window ends. */
   increment(key: string, ttlMs: number): Promise<{ count: number; resetAt: number }>;
-  /** {@link SharedState.increment} without a promise, for state that can answer at once (in-process memory). */
+  /**
+   * {@link SharedState.increment} without a promise, for state that can answer at once (in-process memory): with
+   * {@link SharedState.peekNow}, what the guards' synchronous path needs (figure in server/src/sync.ts).
+   */
   incrementNow?(key: string, ttlMs: number): { count: number; resetAt: number };
   /** The counter's value now (0 when absent or expired) and when its window ends. */
   peek(key: string): Promise<{ count: number; resetAt: number }>;
@@ -49,12 +54,8 @@ export interface SharedState {
    * refuses. Optional for state of your own: without it, budgets peek then count (not atomic across instances).
    */
   reserve?(counters: readonly BudgetCounter[]): Promise<Reservation>;
-  /** The same without a promise (in-process memory). */
-  reserveNow?(counters: readonly BudgetCounter[]): Reservation;
   /** Takes one back from each counter (never below zero): a granted attempt that succeeded. */
   release?(keys: readonly string[]): Promise<void>;
-  /** {@link SharedState.release} without a promise, for in-process state. */
-  releaseNow?(keys: readonly string[]): void;
   /** Tells every instance (this one included) that a credential changed. */
   publishChange(credentialId: string): Promise<void>;
   /** Calls `listener` on every change notice; returns a function that unsubscribes. */

@@ -20,7 +20,7 @@ function unavailable(error: unknown): never {
 
 /**
  * A `pg.Pool` you manage, typed by the few members the store relies on, so that this module's declarations need no
- * `@types/pg` (SPEC.md, "Embedding": no `@types/*` beyond `@types/node` and the user's framework's).
+ * `@types/pg` (docs/embedding.md: no `@types/*` beyond `@types/node` and the user's framework's).
  */
 export interface PostgresPool {
   query(text: string, values?: unknown[]): Promise<unknown>;

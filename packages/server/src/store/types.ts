@@ -157,4 +157,10 @@ export interface AuditStore {
  * What `createPayauth` runs on: credentials and keys, the audit trail and the sandbox's data. The SQLite, PostgreSQL
  * and memory stores implement all three; a custom store may too.
  */
-export interface PayauthStore extends CredentialStore, AuditStore, SandboxDataStore {}
+export interface PayauthStore extends CredentialStore, AuditStore, SandboxDataStore {
+  /**
+   * Optional: pushes change notices (PostgreSQL `LISTEN`/`NOTIFY`), so the credential cache is cleared at once; polling
+   * stays as the backstop. Resolves to the function that stops listening.
+   */
+  listen?(onChange: (credentialId: string) => void): Promise<() => Promise<void>>;
+}
