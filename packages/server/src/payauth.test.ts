@@ -62,6 +62,7 @@ describe('createPayauth in steps', () => {
           'metrics',
           'onRejection',
           'routes',
+          'scenarios',
         ].sort(),
       );
       expect(payauth.budget.skipped).toBe(0);
