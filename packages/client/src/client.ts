@@ -146,14 +146,20 @@ export function createClient(options: ClientOptions): PayauthClient {
       () => timer.abort(new PayauthTimeoutError(method, pathOf(input), limit)),
       limit,
     );
-    const signal = init.signal ? AbortSignal.any([init.signal, timer.signal]) : timer.signal;
+    // The caller's signal aborts this attempt too. Forwarded by hand: `AbortSignal.any` is missing on some web
+    // runtimes (Vercel's edge-runtime 4), where the client must run as well (docs/runtimes.md).
+    const caller = init.signal ?? undefined;
+    const forward = () => timer.abort(caller?.reason);
+    if (caller?.aborted) forward();
+    else caller?.addEventListener('abort', forward, { once: true });
     try {
-      return await fetchImpl(input, { ...init, signal });
+      return await fetchImpl(input, { ...init, signal: timer.signal });
     } catch (error) {
-      if (timer.signal.aborted && !init.signal?.aborted) throw timer.signal.reason;
+      if (timer.signal.aborted && !caller?.aborted) throw timer.signal.reason;
       throw error;
     } finally {
       clearTimeout(handle);
+      caller?.removeEventListener('abort', forward);
     }
   };
 

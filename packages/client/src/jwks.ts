@@ -120,10 +120,13 @@ export function createJwksVerifier(options: JwksVerifierOptions): JwksVerifier {
   const load = async (): Promise<void> => {
     fetches++;
     let set: JSONWebKeySet;
+    // A timer of its own rather than `AbortSignal.timeout`, which some web runtimes lack (docs/runtimes.md).
+    const timer = new AbortController();
+    const handle = setTimeout(() => timer.abort(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
     try {
       const response = await fetchImpl(jwksUrl, {
         headers: { accept: 'application/json' },
-        signal: AbortSignal.timeout(timeoutMs),
+        signal: timer.signal,
       });
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       set = (await response.json()) as JSONWebKeySet;
@@ -134,6 +137,8 @@ export function createJwksVerifier(options: JwksVerifierOptions): JwksVerifier {
         `the JWKS at ${jwksUrl.origin}${jwksUrl.pathname} could not be fetched (${(error as Error)?.message ?? error})`,
         { cause: error },
       );
+    } finally {
+      clearTimeout(handle);
     }
     const kids = new Set(set.keys.map((key) => key.kid).filter((kid) => typeof kid === 'string'));
     keys = { resolve: createLocalJWKSet(set), kids, at: now() };
