@@ -6,7 +6,14 @@
  *
  * @packageDocumentation
  */
-import { type Mechanism, mechanismTable } from '@payauth/core';
+import {
+  type Mechanism,
+  mechanismTable,
+  SCENARIO_APPLIED_HEADER,
+  SCENARIO_HEADER,
+  type ScenarioName,
+  scenarioNames,
+} from '@payauth/core';
 import { decodeProtectedHeader } from 'jose';
 import { type ClientOptions, createClient, type PayauthClient } from './client.ts';
 import { ServerClock } from './clock.ts';
@@ -14,26 +21,11 @@ import { MalformedResponseError, PayauthResponseError, PayauthTimeoutError } fro
 import { createJwksVerifier } from './jwks.ts';
 import { MemoryTokenStore } from './token/store.ts';
 
-/** The scenarios a payauth sandbox plays, in SPEC.md's order. */
-export const SCENARIOS = [
-  'token-expired',
-  'credential-revoked',
-  'rate-limited',
-  'unavailable',
-  'server-error',
-  'slow',
-  'clock-skew',
-  'malformed-token',
-  'key-rotated',
-] as const;
+/** The scenarios a payauth sandbox plays, in the contract's order (core's `scenarioNames`). */
+export const SCENARIOS = scenarioNames;
 
-/** One of {@link SCENARIOS}. */
-export type ScenarioName = (typeof SCENARIOS)[number];
-
-/** The request header that makes the sandbox play a scenario on that request alone. */
-export const SCENARIO_HEADER = 'Payauth-Scenario';
-/** The answer header that says the sandbox played it. */
-export const SCENARIO_APPLIED_HEADER = 'Payauth-Scenario-Applied';
+export type { ScenarioName };
+export { SCENARIO_APPLIED_HEADER, SCENARIO_HEADER };
 
 /** Options of {@link rehearse}. */
 export interface RehearsalOptions {

@@ -24,4 +24,5 @@ export * from './mechanisms.ts';
 export * from './private-key-jwt/assertion.ts';
 export * from './private-key-jwt/thumbprints.ts';
 export * from './redact.ts';
+export * from './scenarios.ts';
 export * from './tokens/access-token.ts';

@@ -176,3 +176,8 @@ export function buildClientOptions(authName: string | undefined, raw: AuthOption
   else strategy = apiKey(apiKeyOptions());
   return { baseUrl, auth: strategy };
 }
+
+/** Commander's reducer for a repeatable option (`-H a -H b` → `['a', 'b']`). */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}

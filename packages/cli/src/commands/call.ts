@@ -6,12 +6,9 @@ import {
   type AuthOptions,
   addAuthOptions,
   buildClientOptions,
+  collect,
   createDescriptiveFetch,
 } from './auth-options.ts';
-
-function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
-}
 
 /** `payauth call`: an authenticated request, like curl. */
 export function registerCall(program: Command, io: Io): void {

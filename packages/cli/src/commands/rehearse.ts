@@ -7,12 +7,9 @@ import {
   type AuthOptions,
   addAuthOptions,
   buildClientOptions,
+  collect,
   createDescriptiveFetch,
 } from './auth-options.ts';
-
-function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
-}
 
 /**
  * `payauth rehearse`: runs a preset's client against every scenario a payauth sandbox plays (docs/rehearsal.md) and

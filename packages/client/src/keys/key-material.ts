@@ -12,6 +12,7 @@ import {
   KeyMaterialError,
 } from '@payauth/core';
 import type Forge from 'node-forge';
+import type { SigningKeyOptions } from './signing-key-options.ts';
 
 let loadedForge: typeof Forge | undefined;
 
@@ -185,15 +186,7 @@ export async function importJwk(
   return loadJwk(jwk, certificatePem);
 }
 
-/** What {@link loadSigningKey} reads: one of a key, a `.pfx` with its password, or PEM. */
-export interface SigningKeyOptions {
-  readonly key?: KeyLike | undefined;
-  readonly certificate?: CertificateLike | undefined;
-  readonly pfx?: Uint8Array | undefined;
-  readonly password?: string | undefined;
-  readonly pem?: { key: string; certificate?: string; passphrase?: string } | undefined;
-  readonly algorithm: AssertionAlgorithm;
-}
+export type { SigningKeyOptions };
 
 /**
  * The signing key of the private-key-jwt strategy, loaded synchronously, so that a wrong password or a key that does

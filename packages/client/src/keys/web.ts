@@ -15,6 +15,7 @@ import {
   UnsupportedRuntimeError,
 } from '@payauth/core';
 import { certificatePublicKeyInfo, wrapEcPrivateKey, wrapRsaPrivateKey } from './der.ts';
+import type { SigningKeyOptions } from './signing-key-options.ts';
 
 // Type names only (erased): the web's CryptoKey and JsonWebKey, as @types/node declares them.
 type CryptoKey = webcrypto.CryptoKey;
@@ -277,15 +278,7 @@ export function loadJwk(_jwk: JsonWebKey, _certificatePem?: string): KeyMaterial
   return synchronousUnsupported('loadJwk', 'importJwk');
 }
 
-/** What {@link loadSigningKey} reads: one of a key, a `.pfx` with its password, or PEM. */
-export interface SigningKeyOptions {
-  readonly key?: KeyLike | undefined;
-  readonly certificate?: CertificateLike | undefined;
-  readonly pfx?: Uint8Array | undefined;
-  readonly password?: string | undefined;
-  readonly pem?: { key: string; certificate?: string; passphrase?: string } | undefined;
-  readonly algorithm: AssertionAlgorithm;
-}
+export type { SigningKeyOptions };
 
 /** The signing key of the private-key-jwt strategy, imported with WebCrypto (asynchronously). */
 export async function loadSigningKey(

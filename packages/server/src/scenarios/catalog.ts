@@ -4,21 +4,9 @@
  * functions only: the engine (`engine.ts`) applies them.
  */
 
-/** The scenario names, exactly as SPEC.md writes them. */
-export const scenarioNames = [
-  'token-expired',
-  'credential-revoked',
-  'rate-limited',
-  'unavailable',
-  'server-error',
-  'slow',
-  'clock-skew',
-  'malformed-token',
-  'key-rotated',
-] as const;
+import { type ScenarioName, scenarioNames } from '@payauth/core';
 
-/** One scenario's name. */
-export type ScenarioName = (typeof scenarioNames)[number];
+export { type ScenarioName, scenarioNames };
 
 /**
  * Where a scenario can apply: a token endpoint, the `hmac` guard, a Bearer guard (the three token mechanisms'
