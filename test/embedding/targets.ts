@@ -259,7 +259,23 @@ export interface WireResponse {
 const agent = new Agent({ keepAlive: true, maxSockets: 16 });
 
 /** Sends one request with node:http (so that headers are exactly those given: no user-agent, no accept). */
-export function send(base: string, wire: WireRequest): Promise<WireResponse> {
+export async function send(base: string, wire: WireRequest): Promise<WireResponse> {
+  try {
+    return await sendOnce(base, wire);
+  } catch (error) {
+    // Node's keep-alive race (node:http, `request.reusedSocket`): a kept-alive socket the server closed, at its
+    // keep-alive timeout, just as this request was written on it. The request never reached a handler; sent again
+    // on a fresh socket, once.
+    if (
+      (error as { reusedSocket?: boolean }).reusedSocket &&
+      (error as NodeJS.ErrnoException).code === 'ECONNRESET'
+    )
+      return sendOnce(base, { ...wire, fresh: true });
+    throw error;
+  }
+}
+
+function sendOnce(base: string, wire: WireRequest): Promise<WireResponse> {
   const url = new URL(wire.path, base);
   // A name given twice is sent as two header lines (Node writes an array value that way).
   const headers: Record<string, string | string[]> = {};
@@ -298,7 +314,7 @@ export function send(base: string, wire: WireRequest): Promise<WireResponse> {
         incoming.on('error', reject);
       },
     );
-    outgoing.on('error', reject);
+    outgoing.on('error', (error) => reject(Object.assign(error, { reusedSocket: outgoing.reusedSocket })));
     outgoing.end(body);
   });
 }
