@@ -8,7 +8,7 @@ import { DEMO } from '@payauth/server';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../support/servers.ts';
-import { browserMissing, launchBrowser, signIn } from './browser.ts';
+import { browserMissing, launchBrowser, openPage, signIn } from './browser.ts';
 import { type DashboardServer, startDashboardServer } from './harness.ts';
 
 /** `UPDATE_SCREENSHOTS=1 npx vitest run test/dashboard/browser.test.ts` rewrites docs/images/dashboard-*.png. */
@@ -51,13 +51,7 @@ describe.skipIf(browserMissing)(
     beforeAll(async () => {
       server = await startDashboardServer();
       browser = await launchBrowser();
-      page = await browser.newPage({ viewport: { width: 1280, height: 860 }, locale: 'en-GB' });
-      page.setDefaultTimeout(10_000);
-      page.on('pageerror', (error) => pageErrors.push(error.message));
-      // A CSP violation (an inline style or script the policy blocks) is reported as a console error.
-      page.on('console', (message) => {
-        if (message.type() === 'error') pageErrors.push(message.text());
-      });
+      page = await openPage(browser, pageErrors);
       page.on('response', (response) => {
         if (new URL(response.url()).pathname.startsWith('/dashboard')) {
           dashboardResponses.push({ url: response.url(), headers: response.headers() });

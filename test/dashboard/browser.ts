@@ -30,6 +30,20 @@ export function launchBrowser(): Promise<Browser> {
   });
 }
 
+/**
+ * A page as the dashboard tests use it (1280×860, en-GB, 10 s per action) that pushes every page error and every
+ * console error into `errors`: a CSP violation (an inline style or script the policy blocks) is a console error.
+ */
+export async function openPage(browser: Browser, errors: string[]): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 860 }, locale: 'en-GB' });
+  page.setDefaultTimeout(10_000);
+  page.on('pageerror', (error) => errors.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
+  return page;
+}
+
 /** Opens the dashboard (its URL as `payauth serve` printed it) and signs in with the admin token. */
 export async function signIn(page: Page, dashboard: string, token: string): Promise<void> {
   await page.goto(dashboard);

@@ -3,7 +3,7 @@ import { DEMO, scenarioNames } from '@payauth/server';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../support/servers.ts';
-import { browserMissing, launchBrowser, signIn } from './browser.ts';
+import { browserMissing, launchBrowser, openPage, signIn } from './browser.ts';
 import { type DashboardServer, startDashboardServer } from './harness.ts';
 
 /** `UPDATE_SCREENSHOTS=1 npx vitest run test/dashboard/scenarios.test.ts` rewrites docs/images/dashboard-scenarios.png. */
@@ -27,13 +27,7 @@ describe.skipIf(browserMissing)(browserMissing ?? 'the scenario panel in a real 
   beforeAll(async () => {
     server = await startDashboardServer();
     browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1280, height: 860 }, locale: 'en-GB' });
-    page.setDefaultTimeout(10_000);
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    // A CSP violation (an inline style or script the policy blocks) is reported as a console error.
-    page.on('console', (message) => {
-      if (message.type() === 'error') pageErrors.push(message.text());
-    });
+    page = await openPage(browser, pageErrors);
   }, 60_000);
 
   afterAll(async () => {
